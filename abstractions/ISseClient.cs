@@ -1,0 +1,48 @@
+namespace SsePluginHost.Abstractions;
+
+/// <summary>
+/// One connected EventSource client (the original's <c>SSEClient</c>).
+/// </summary>
+public interface ISseClient
+{
+    /// <summary>The session id: at least 128 random bits, URL-safe.</summary>
+    string SessionId { get; }
+
+    /// <summary>The request that opened the stream.</summary>
+    SseRequest Request { get; }
+
+    /// <summary>When the stream was opened.</summary>
+    DateTimeOffset ConnectedAt { get; }
+
+    /// <summary>
+    /// State the plugin owns for this client, such as a chat nickname. It starts as the value
+    /// given to <see cref="SseResponse.OpenStream(object?)"/>.
+    /// </summary>
+    object? State { get; set; }
+
+    /// <summary>Whether the client is still connected.</summary>
+    bool IsConnected { get; }
+
+    /// <summary>Sends one event to this client (the original's <c>sendMsg</c>).</summary>
+    /// <param name="sseEvent">The event.</param>
+    /// <returns><see langword="false"/> when the client has gone and nothing was queued.</returns>
+    bool Send(SseEvent sseEvent);
+
+    /// <summary>Sends one event to this client.</summary>
+    /// <param name="eventType">The event type; must not contain CR, LF or NUL.</param>
+    /// <param name="data">The data; line breaks become several <c>data:</c> lines.</param>
+    /// <returns><see langword="false"/> when the client has gone and nothing was queued.</returns>
+    bool Send(string eventType, string data);
+
+    /// <summary>Sends one event whose data is several lines (the original's list form of <c>sendMsg</c>).</summary>
+    /// <param name="eventType">The event type; must not contain CR, LF or NUL.</param>
+    /// <param name="lines">The lines; each becomes one <c>data:</c> line.</param>
+    /// <returns><see langword="false"/> when the client has gone and nothing was queued.</returns>
+    bool Send(string eventType, IEnumerable<string> lines);
+
+    /// <summary>
+    /// Removes the client and ends its stream (the original's <c>drop</c>). The service is told
+    /// with <see cref="SseDisconnectReason.Dropped"/>.
+    /// </summary>
+    void Drop();
+}

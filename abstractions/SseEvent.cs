@@ -1,0 +1,84 @@
+namespace SsePluginHost.Abstractions;
+
+/// <summary>
+/// One server-sent event: an optional type and id, and data that may span several lines.
+/// </summary>
+/// <remarks>
+/// The type and the id are single-line fields of the wire format: a value containing CR, LF or
+/// NUL could forge other fields or events, so the constructor refuses it with an
+/// <see cref="ArgumentException"/>. Line breaks in the data (<c>\n</c>, <c>\r\n</c> or
+/// <c>\r</c>) are written as several <c>data:</c> lines, which a reader joins with <c>\n</c>.
+/// </remarks>
+public sealed class SseEvent
+{
+    /// <summary>Creates an event.</summary>
+    /// <param name="eventType">The event type, or <see langword="null"/> for the default <c>message</c>.</param>
+    /// <param name="data">The data.</param>
+    /// <param name="id">The event id, or <see langword="null"/> for none.</param>
+    /// <exception cref="ArgumentException">The type or id contains CR, LF or NUL, or the type is empty.</exception>
+    public SseEvent(string? eventType, string data, string? id = null)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        if (eventType is not null)
+        {
+            if (eventType.Length == 0)
+            {
+                throw new ArgumentException("An event type must not be empty; pass null for the default type.", nameof(eventType));
+            }
+
+            EnsureSingleLine(eventType, nameof(eventType), "event type");
+        }
+
+        if (id is not null)
+        {
+            EnsureSingleLine(id, nameof(id), "event id");
+        }
+
+        EventType = eventType;
+        Data = data;
+        Id = id;
+    }
+
+    /// <summary>The event type, or <see langword="null"/> for the default <c>message</c>.</summary>
+    public string? EventType { get; }
+
+    /// <summary>The data; line breaks become several <c>data:</c> lines.</summary>
+    public string Data { get; }
+
+    /// <summary>The event id, or <see langword="null"/>.</summary>
+    public string? Id { get; }
+
+    /// <summary>Creates an event whose data is several lines.</summary>
+    /// <param name="eventType">The event type.</param>
+    /// <param name="lines">The data lines.</param>
+    /// <returns>The event.</returns>
+    public static SseEvent FromLines(string? eventType, IEnumerable<string> lines)
+    {
+        ArgumentNullException.ThrowIfNull(lines);
+        return new SseEvent(eventType, string.Join('\n', lines));
+    }
+
+    /// <summary>Tells whether a value may be used as an event type or id.</summary>
+    /// <param name="value">The value.</param>
+    /// <returns><see langword="true"/> when it contains no CR, LF or NUL.</returns>
+    public static bool IsValidField(string value)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        return value.AsSpan().IndexOfAny('\r', '\n', '\0') < 0;
+    }
+
+    private static void EnsureSingleLine(string value, string paramName, string what)
+    {
+        int bad = value.AsSpan().IndexOfAny('\r', '\n', '\0');
+        if (bad >= 0)
+        {
+            string name = value[bad] switch
+            {
+                '\r' => "CR",
+                '\n' => "LF",
+                _ => "NUL",
+            };
+            throw new ArgumentException($"An {what} must not contain CR, LF or NUL; found {name} at position {bad}.", paramName);
+        }
+    }
+}
