@@ -1,0 +1,20 @@
+namespace SsePluginHost.Configuration;
+
+/// <summary>The host's settings, read from the <c>SseHost</c> section.</summary>
+public sealed class SseHostOptions
+{
+    /// <summary>The configuration section the options are read from.</summary>
+    public const string SectionName = "SseHost";
+
+    /// <summary>The folder plugins are loaded from, relative to the content root.</summary>
+    public string PluginsPath { get; set; } = "plugins";
+
+    /// <summary>Pinging of idle clients.</summary>
+    public PingOptions Ping { get; set; } = new();
+
+    /// <summary>Operator commands on standard input.</summary>
+    public ConsoleOptions Console { get; set; } = new();
+
+    /// <summary>Per-stream limits.</summary>
+    public StreamOptions Streams { get; set; } = new();
+}

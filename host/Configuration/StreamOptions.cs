@@ -1,0 +1,11 @@
+namespace SsePluginHost.Configuration;
+
+/// <summary>Per-stream and per-request limits (<c>SseHost:Streams</c>).</summary>
+public sealed class StreamOptions
+{
+    /// <summary>Events a client may have queued before it is dropped as a slow consumer.</summary>
+    public int QueueCapacity { get; set; } = 1024;
+
+    /// <summary>The largest request body a mount accepts, in bytes; a larger one gets 413.</summary>
+    public int MaxRequestBodyBytes { get; set; } = 64 * 1024;
+}

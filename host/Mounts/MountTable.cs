@@ -1,0 +1,95 @@
+using System.Collections.Frozen;
+
+namespace SsePluginHost.Mounts;
+
+/// <summary>The mounts by path, and the lookup from a request path to its mount.</summary>
+internal sealed class MountTable : IAsyncDisposable
+{
+    private FrozenDictionary<string, Mount> _byPath = FrozenDictionary<string, Mount>.Empty;
+    private volatile bool _shuttingDown;
+
+    /// <summary>Whether the host is stopping: no new streams are opened.</summary>
+    public bool IsShuttingDown => _shuttingDown;
+
+    public IReadOnlyCollection<Mount> Mounts => _byPath.Values;
+
+    public void Set(IEnumerable<Mount> mounts) =>
+        _byPath = mounts.ToFrozenDictionary(m => m.Path, StringComparer.OrdinalIgnoreCase);
+
+    public Mount? Find(string path) => _byPath.TryGetValue(path, out Mount? mount) ? mount : null;
+
+    /// <summary>
+    /// Finds the mount for a request path: the mount at the path itself, or the longest mount
+    /// path that is a whole-segment prefix of it.
+    /// </summary>
+    public Mount? Match(string requestPath, out string subPath)
+    {
+        string path = requestPath.Length > 1 ? requestPath.TrimEnd('/') : requestPath;
+        if (path.Length == 0)
+        {
+            path = "/";
+        }
+
+        FrozenDictionary<string, Mount> byPath = _byPath;
+        string probe = path;
+        while (true)
+        {
+            if (byPath.TryGetValue(probe, out Mount? mount))
+            {
+                subPath = probe == "/" ? path : path[probe.Length..];
+                if (subPath == "/")
+                {
+                    subPath = string.Empty;
+                }
+
+                return mount;
+            }
+
+            if (probe == "/")
+            {
+                subPath = string.Empty;
+                return null;
+            }
+
+            int slash = probe.LastIndexOf('/');
+            probe = slash <= 0 ? "/" : probe[..slash];
+        }
+    }
+
+    /// <summary>Finds a client of any mount by its session id.</summary>
+    public Streaming.SseClientConnection? FindSession(string sessionId)
+    {
+        foreach (Mount mount in _byPath.Values)
+        {
+            Streaming.SseClientConnection? client = mount.FindConnection(sessionId);
+            if (client is not null)
+            {
+                return client;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Stops accepting streams and ends every open one with reason <c>Shutdown</c>.</summary>
+    public void BeginShutdown()
+    {
+        _shuttingDown = true;
+        foreach (Mount mount in _byPath.Values)
+        {
+            foreach (Streaming.SseClientConnection client in mount.Connections)
+            {
+                client.Close(Abstractions.SseDisconnectReason.Shutdown);
+            }
+        }
+    }
+
+    /// <summary>Disposes the plugin instances and their load contexts.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        foreach (Mount mount in _byPath.Values)
+        {
+            await mount.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+}

@@ -1,0 +1,168 @@
+using System.Globalization;
+using SsePluginHost.Abstractions;
+using SsePluginHost.Mounts;
+using SsePluginHost.Streaming;
+
+namespace SsePluginHost.Operator;
+
+/// <summary>
+/// The operator's commands: each line is one command, answered on the given writer.
+/// </summary>
+internal sealed class ConsoleCommands
+{
+    public const string Usage =
+        "commands: help | list | clients <path> | broadcast <path> <event> <data> | send <session> <event> <data> | drop <session> | quit";
+
+    private readonly MountTable _table;
+    private readonly IHostApplicationLifetime _lifetime;
+
+    public ConsoleCommands(MountTable table, IHostApplicationLifetime lifetime)
+    {
+        _table = table;
+        _lifetime = lifetime;
+    }
+
+    /// <summary>Runs one command line and writes its answer.</summary>
+    public void Execute(string line, TextWriter output)
+    {
+        string[] words = line.Trim().Split(' ', 4, StringSplitOptions.RemoveEmptyEntries);
+        if (words.Length == 0)
+        {
+            return;
+        }
+
+        string command = words[0].ToLowerInvariant();
+        switch (command)
+        {
+            case "help" or "?":
+                output.WriteLine(Usage);
+                break;
+            case "list" when words.Length == 1:
+                List(output);
+                break;
+            case "clients" when words.Length == 2:
+                Clients(words[1], output);
+                break;
+            case "broadcast" when words.Length >= 3:
+                Broadcast(words[1], words[2], words.Length == 4 ? words[3] : string.Empty, output);
+                break;
+            case "send" when words.Length >= 3:
+                Send(words[1], words[2], words.Length == 4 ? words[3] : string.Empty, output);
+                break;
+            case "drop" when words.Length == 2:
+                Drop(words[1], output);
+                break;
+            case "quit" or "exit" when words.Length == 1:
+                output.WriteLine("stopping the host");
+                _lifetime.StopApplication();
+                break;
+            default:
+                output.WriteLine(UsageOf(command));
+                break;
+        }
+    }
+
+    private static string UsageOf(string command) => command switch
+    {
+        "list" => "usage: list",
+        "clients" => "usage: clients <path>",
+        "broadcast" => "usage: broadcast <path> <event> <data>",
+        "send" => "usage: send <session> <event> <data>",
+        "drop" => "usage: drop <session>",
+        "quit" or "exit" => "usage: quit",
+        _ => $"unknown command '{command}'; {Usage}",
+    };
+
+    private void List(TextWriter output)
+    {
+        if (_table.Mounts.Count == 0)
+        {
+            output.WriteLine("no mounts");
+            return;
+        }
+
+        foreach (Mount mount in _table.Mounts.OrderBy(m => m.Path, StringComparer.Ordinal))
+        {
+            string line = mount.Plugin is { } plugin
+                ? string.Create(CultureInfo.InvariantCulture, $"{mount.Path}\t{mount.Definition.Plugin}\t{plugin.TypeName} {plugin.Version}\t{mount.ClientCount} clients")
+                : $"{mount.Path}\t{mount.Definition.Plugin}\tFAILED: {mount.LoadError}";
+            output.WriteLine(line);
+        }
+    }
+
+    private void Clients(string path, TextWriter output)
+    {
+        if (FindMount(path, output) is not { } mount)
+        {
+            return;
+        }
+
+        int count = 0;
+        foreach (SseClientConnection client in mount.Connections)
+        {
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{client.SessionId}\t{client.Request.RemoteAddress}\t{client.ConnectedAt:u}\t{client.State}"));
+            count++;
+        }
+
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{count} clients at {mount.Path}"));
+    }
+
+    private void Broadcast(string path, string eventType, string data, TextWriter output)
+    {
+        if (FindMount(path, output) is not { } mount)
+        {
+            return;
+        }
+
+        if (!SseEvent.IsValidField(eventType))
+        {
+            output.WriteLine("error: an event type must not contain CR, LF or NUL");
+            return;
+        }
+
+        int sent = mount.Broadcast(eventType, data);
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"sent to {sent} clients at {mount.Path}"));
+    }
+
+    private void Send(string sessionId, string eventType, string data, TextWriter output)
+    {
+        if (_table.FindSession(sessionId) is not { } client)
+        {
+            output.WriteLine($"error: no open session '{sessionId}'");
+            return;
+        }
+
+        if (!SseEvent.IsValidField(eventType))
+        {
+            output.WriteLine("error: an event type must not contain CR, LF or NUL");
+            return;
+        }
+
+        output.WriteLine(client.Send(eventType, data) ? $"sent to {sessionId}" : $"error: session '{sessionId}' has left");
+    }
+
+    private void Drop(string sessionId, TextWriter output)
+    {
+        if (_table.FindSession(sessionId) is not { } client)
+        {
+            output.WriteLine($"error: no open session '{sessionId}'");
+            return;
+        }
+
+        client.Drop();
+        output.WriteLine($"dropped {sessionId} from {client.MountPath}");
+    }
+
+    private Mount? FindMount(string path, TextWriter output)
+    {
+        string? problem = Configuration.MountDefinitionReader.CheckPath(path, out string normalized);
+        Mount? mount = problem is null ? _table.Find(normalized) : null;
+        if (mount is null)
+        {
+            output.WriteLine($"error: nothing is mounted at '{path}'; 'list' shows the mounts");
+        }
+
+        return mount;
+    }
+}

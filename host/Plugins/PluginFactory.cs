@@ -1,0 +1,151 @@
+using System.Reflection;
+using McMaster.NETCore.Plugins;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
+using SsePluginHost.Abstractions;
+using SsePluginHost.Configuration;
+using SsePluginHost.Mounts;
+
+namespace SsePluginHost.Plugins;
+
+/// <summary>
+/// Loads a mount's plugin DLL into its own load context (sharing the contract's types with the
+/// host), picks its <see cref="ISseService"/> type and creates the instance.
+/// </summary>
+internal sealed class PluginFactory
+{
+    private static readonly Type[] SharedTypes =
+    [
+        typeof(ISseService),
+        typeof(IConfiguration),
+        typeof(ILogger),
+        typeof(IServiceProvider),
+    ];
+
+    private readonly ILoggerFactory _loggerFactory;
+    private readonly string _pluginsRoot;
+
+    public PluginFactory(ILoggerFactory loggerFactory, IOptions<SseHostOptions> options, IHostEnvironment environment)
+    {
+        _loggerFactory = loggerFactory;
+        _pluginsRoot = System.IO.Path.GetFullPath(options.Value.PluginsPath, environment.ContentRootPath);
+    }
+
+    /// <summary>The file a mount's plugin is loaded from.</summary>
+    public string ResolvePath(MountDefinition definition) =>
+        definition.AssemblyPath is { } explicitPath
+            ? System.IO.Path.GetFullPath(explicitPath, _pluginsRoot)
+            : System.IO.Path.Combine(_pluginsRoot, definition.Plugin, definition.Plugin + ".dll");
+
+    /// <summary>Loads and creates the plugin for a mount.</summary>
+    /// <exception cref="PluginLoadException">The file is missing or broken, the type cannot be chosen, or its constructor threw.</exception>
+    public LoadedPlugin Create(Mount mount)
+    {
+        MountDefinition definition = mount.Definition;
+        string path = ResolvePath(definition);
+        if (!File.Exists(path))
+        {
+            throw new PluginLoadException($"plugin file not found: {path}");
+        }
+
+        PluginLoader loader = PluginLoader.CreateFromAssemblyFile(path, SharedTypes, config => config.PreferSharedTypes = true);
+        try
+        {
+            Assembly assembly;
+            try
+            {
+                assembly = loader.LoadDefaultAssembly();
+            }
+            catch (BadImageFormatException ex)
+            {
+                throw new PluginLoadException($"not a .NET assembly: {ex.Message}", ex);
+            }
+            catch (FileLoadException ex)
+            {
+                throw new PluginLoadException($"cannot load the assembly: {ex.Message}", ex);
+            }
+
+            Type type = ChooseType(assembly, definition.TypeName);
+            ISseService service = Instantiate(type, mount, definition);
+            string version = assembly.GetName().Version?.ToString() ?? "0.0.0.0";
+            return new LoadedPlugin(service, path, version, loader);
+        }
+        catch
+        {
+            loader.Dispose();
+            throw;
+        }
+    }
+
+    private static Type ChooseType(Assembly assembly, string? typeName)
+    {
+        Type[] types;
+        try
+        {
+            types = assembly.GetExportedTypes();
+        }
+        catch (ReflectionTypeLoadException ex)
+        {
+            types = [.. ex.Types.OfType<Type>()];
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or FileLoadException or TypeLoadException)
+        {
+            throw new PluginLoadException($"cannot read the types of {assembly.GetName().Name}: {ex.Message}", ex);
+        }
+
+        Type[] services = [.. types.Where(t => t.IsClass && !t.IsAbstract && typeof(ISseService).IsAssignableFrom(t))];
+        if (typeName is not null)
+        {
+            Type? named = services.FirstOrDefault(t => t.FullName == typeName)
+                ?? services.FirstOrDefault(t => t.Name == typeName);
+            return named ?? throw new PluginLoadException(
+                $"no public ISseService type named '{typeName}' in {assembly.GetName().Name}; it has: {Describe(services)}");
+        }
+
+        return services.Length switch
+        {
+            0 => throw new PluginLoadException(
+                $"no public class implementing ISseService in {assembly.GetName().Name} (does it reference SsePluginHost.Abstractions?)"),
+            1 => services[0],
+            _ => throw new PluginLoadException(
+                $"several ISseService types in {assembly.GetName().Name} ({Describe(services)}): name one with \"Type\" in the mount"),
+        };
+    }
+
+    private ISseService Instantiate(Type type, Mount mount, MountDefinition definition)
+    {
+        ServiceCollection services = new();
+        services.AddSingleton<ISseMount>(mount);
+        services.AddSingleton<IConfiguration>(definition.Settings);
+        services.AddSingleton(_loggerFactory);
+        services.AddSingleton(typeof(ILogger<>), typeof(Logger<>));
+        services.AddSingleton(_loggerFactory.CreateLogger(type.FullName ?? type.Name));
+        using ServiceProvider provider = services.BuildServiceProvider();
+        ObjectFactory factory;
+        try
+        {
+            factory = ActivatorUtilities.CreateFactory(type, Type.EmptyTypes);
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw new PluginLoadException($"cannot construct {type.FullName}: {ex.Message}", ex);
+        }
+
+        try
+        {
+            return (ISseService)factory(provider, null);
+        }
+        catch (Exception ex)
+        {
+            Exception cause = ex is TargetInvocationException { InnerException: { } inner } ? inner : ex;
+            throw new PluginLoadException(
+                $"the constructor of {type.FullName} threw {cause.GetType().Name}: {cause.Message}", cause);
+        }
+    }
+
+    private static string Describe(IEnumerable<Type> types)
+    {
+        string list = string.Join(", ", types.Select(t => t.FullName));
+        return list.Length == 0 ? "none" : list;
+    }
+}

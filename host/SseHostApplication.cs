@@ -1,0 +1,85 @@
+using System.Text;
+using Microsoft.Extensions.Options;
+using SsePluginHost.Configuration;
+using SsePluginHost.Mounts;
+using SsePluginHost.Operator;
+using SsePluginHost.Ping;
+using SsePluginHost.Plugins;
+using SsePluginHost.Streaming;
+
+namespace SsePluginHost;
+
+/// <summary>Builds the host: configuration, plugin mounts, streaming, ping and console.</summary>
+public static class SseHostApplication
+{
+    /// <summary>
+    /// Builds the web application from command-line arguments. The content root (where
+    /// <c>appsettings.json</c> and the plugins folder are found) is the executable's folder
+    /// unless <c>--contentRoot</c> names another.
+    /// </summary>
+    /// <param name="args">Command-line arguments, such as <c>--urls</c> or <c>--SseHost:Ping:Enabled=false</c>.</param>
+    /// <returns>The application, with its mounts loaded, not yet started.</returns>
+    /// <exception cref="InvalidDataException">A configuration file is not valid JSON.</exception>
+    /// <exception cref="OptionsValidationException">A setting is out of range.</exception>
+    public static WebApplication Build(string[] args) => Build(args, configure: null);
+
+    /// <summary>
+    /// Builds the web application from command-line arguments, letting the caller adjust the
+    /// builder (for example its logging) before the mounts are loaded.
+    /// </summary>
+    /// <param name="args">Command-line arguments.</param>
+    /// <param name="configure">Called with the builder before it is built, or <see langword="null"/>.</param>
+    /// <returns>The application, with its mounts loaded, not yet started.</returns>
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        bool contentRootGiven = args.Any(a => a.StartsWith("--contentRoot", StringComparison.OrdinalIgnoreCase));
+        WebApplicationBuilder builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = args,
+            ContentRootPath = contentRootGiven ? null : AppContext.BaseDirectory,
+        });
+
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.AddServerHeader = false);
+        IServiceCollection services = builder.Services;
+        services.AddOptions<SseHostOptions>().Bind(builder.Configuration.GetSection(SseHostOptions.SectionName)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<SseHostOptions>, SseHostOptionsValidator>();
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<MountTable>();
+        services.AddSingleton<PluginFactory>();
+        services.AddSingleton<MountLoader>();
+        services.AddSingleton<StreamRunner>();
+        services.AddSingleton<MountRequestHandler>();
+        services.AddSingleton<ConsoleCommands>();
+        services.AddHostedService<PingService>();
+        services.AddHostedService<OperatorConsole>();
+
+        configure?.Invoke(builder);
+        WebApplication app = builder.Build();
+        _ = app.Services.GetRequiredService<IOptions<SseHostOptions>>().Value;
+        app.Services.GetRequiredService<MountLoader>().LoadAll();
+        MountTable table = app.Services.GetRequiredService<MountTable>();
+        app.Lifetime.ApplicationStopping.Register(table.BeginShutdown);
+
+        app.UseMiddleware<MountRequestHandler>();
+        app.MapGet("/", () => Results.Text(DescribeMounts(table), "text/plain", Encoding.UTF8));
+        app.MapFallback(context =>
+        {
+            context.Response.StatusCode = StatusCodes.Status404NotFound;
+            return context.Response.WriteAsync($"Nothing is mounted at {context.Request.Path}; GET / lists the mounts.\n");
+        });
+        return app;
+    }
+
+    private static string DescribeMounts(MountTable table)
+    {
+        StringBuilder text = new("SsePluginHost mounts:\n");
+        foreach (Mount mount in table.Mounts.OrderBy(m => m.Path, StringComparer.Ordinal))
+        {
+            text.Append(mount.Path).Append('\t').Append(mount.Definition.Plugin).Append('\t')
+                .Append(mount.Service is null ? "unavailable: " + mount.LoadError : mount.ClientCount + " clients").Append('\n');
+        }
+
+        return text.ToString();
+    }
+}

@@ -1,0 +1,90 @@
+using System.Buffers;
+using System.Text;
+using SsePluginHost.Abstractions;
+
+namespace SsePluginHost.Streaming;
+
+/// <summary>
+/// Turns an event into its UTF-8 <c>text/event-stream</c> bytes, once; the same bytes then go
+/// to every client that receives the event.
+/// </summary>
+internal static class SseFramer
+{
+    private static readonly byte[] IdField = "id: "u8.ToArray();
+    private static readonly byte[] EventField = "event: "u8.ToArray();
+    private static readonly byte[] DataField = "data: "u8.ToArray();
+    private static readonly byte[] RetryField = "retry: "u8.ToArray();
+
+    /// <summary>Frames an event. The type and id were checked by <see cref="SseEvent"/>.</summary>
+    public static byte[] Frame(SseEvent sseEvent) => Frame(sseEvent.EventType, sseEvent.Data, sseEvent.Id);
+
+    /// <summary>Frames an event from its parts, refusing a type or id with CR, LF or NUL.</summary>
+    public static byte[] Frame(string? eventType, string data, string? id = null)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        ArrayBufferWriter<byte> buffer = new(64 + Encoding.UTF8.GetMaxByteCount(data.Length));
+        if (id is not null)
+        {
+            WriteSingleLine(buffer, IdField, id, nameof(id));
+        }
+
+        if (eventType is not null)
+        {
+            WriteSingleLine(buffer, EventField, eventType, nameof(eventType));
+        }
+
+        ReadOnlySpan<char> rest = data;
+        while (true)
+        {
+            int eol = rest.IndexOfAny('\r', '\n');
+            ReadOnlySpan<char> line = eol < 0 ? rest : rest[..eol];
+            buffer.Write(DataField);
+            WriteUtf8(buffer, line);
+            buffer.Write("\n"u8);
+            if (eol < 0)
+            {
+                break;
+            }
+
+            int skip = rest[eol] == '\r' && eol + 1 < rest.Length && rest[eol + 1] == '\n' ? 2 : 1;
+            rest = rest[(eol + skip)..];
+        }
+
+        buffer.Write("\n"u8);
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>Frames a <c>retry:</c> field telling the browser how long to wait before it reconnects.</summary>
+    public static byte[] Retry(TimeSpan delay)
+    {
+        ArrayBufferWriter<byte> buffer = new(32);
+        buffer.Write(RetryField);
+        WriteUtf8(buffer, ((long)delay.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        buffer.Write("\n\n"u8);
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    private static void WriteSingleLine(ArrayBufferWriter<byte> buffer, byte[] field, string value, string paramName)
+    {
+        if (!SseEvent.IsValidField(value))
+        {
+            throw new ArgumentException($"An event {paramName} must not contain CR, LF or NUL.", paramName);
+        }
+
+        buffer.Write(field);
+        WriteUtf8(buffer, value);
+        buffer.Write("\n"u8);
+    }
+
+    private static void WriteUtf8(ArrayBufferWriter<byte> buffer, ReadOnlySpan<char> text)
+    {
+        if (text.IsEmpty)
+        {
+            return;
+        }
+
+        Span<byte> span = buffer.GetSpan(Encoding.UTF8.GetMaxByteCount(text.Length));
+        int written = Encoding.UTF8.GetBytes(text, span);
+        buffer.Advance(written);
+    }
+}

@@ -1,0 +1,73 @@
+using Microsoft.AspNetCore.Http.Features;
+using SsePluginHost.Abstractions;
+
+namespace SsePluginHost.Streaming;
+
+/// <summary>Turns an ASP.NET Core request into the plugin's <see cref="SseRequest"/>, within the body limit.</summary>
+internal static class SseRequestReader
+{
+    /// <exception cref="BadHttpRequestException">The body is over the limit (413) or malformed (400).</exception>
+    public static async Task<SseRequest> ReadAsync(HttpContext context, string mountPath, string subPath, int maxBodyBytes)
+    {
+        HttpRequest request = context.Request;
+        if (request.ContentLength > maxBodyBytes)
+        {
+            throw new BadHttpRequestException(
+                $"The request body is {request.ContentLength} bytes; {mountPath} accepts at most {maxBodyBytes}.",
+                StatusCodes.Status413PayloadTooLarge);
+        }
+
+        IHttpMaxRequestBodySizeFeature? sizeFeature = context.Features.Get<IHttpMaxRequestBodySizeFeature>();
+        if (sizeFeature is { IsReadOnly: false })
+        {
+            sizeFeature.MaxRequestBodySize = maxBodyBytes;
+        }
+
+        Dictionary<string, string> query = new(StringComparer.Ordinal);
+        foreach (KeyValuePair<string, Microsoft.Extensions.Primitives.StringValues> pair in request.Query)
+        {
+            query[pair.Key] = pair.Value.Count > 0 ? pair.Value[0] ?? string.Empty : string.Empty;
+        }
+
+        Dictionary<string, string> headers = new(StringComparer.OrdinalIgnoreCase);
+        foreach (KeyValuePair<string, Microsoft.Extensions.Primitives.StringValues> pair in request.Headers)
+        {
+            headers[pair.Key] = pair.Value.ToString();
+        }
+
+        Dictionary<string, string> form = new(StringComparer.Ordinal);
+        string? body = null;
+        if (request.HasFormContentType)
+        {
+            IFormCollection fields = await request.ReadFormAsync(context.RequestAborted).ConfigureAwait(false);
+            foreach (KeyValuePair<string, Microsoft.Extensions.Primitives.StringValues> pair in fields)
+            {
+                form[pair.Key] = pair.Value.Count > 0 ? pair.Value[0] ?? string.Empty : string.Empty;
+            }
+        }
+        else if (request.ContentLength > 0 || request.Headers.TransferEncoding.Count > 0)
+        {
+            using StreamReader reader = new(request.Body);
+            body = await reader.ReadToEndAsync(context.RequestAborted).ConfigureAwait(false);
+            if (body.Length == 0)
+            {
+                body = null;
+            }
+        }
+
+        string accept = request.Headers.Accept.ToString();
+        return new SseRequest
+        {
+            Method = request.Method,
+            MountPath = mountPath,
+            SubPath = subPath,
+            Query = query,
+            Headers = headers,
+            Form = form,
+            Body = body,
+            RemoteAddress = context.Connection.RemoteIpAddress?.ToString(),
+            AcceptsEventStream = accept.Contains("text/event-stream", StringComparison.OrdinalIgnoreCase),
+            AcceptsHtml = accept.Contains("text/html", StringComparison.OrdinalIgnoreCase),
+        };
+    }
+}
