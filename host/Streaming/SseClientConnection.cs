@@ -100,7 +100,7 @@ internal sealed class SseClientConnection : ISseClient
         _queue.Writer.TryComplete();
         try
         {
-            if (reason is SseDisconnectReason.SlowConsumer or SseDisconnectReason.Error or SseDisconnectReason.ClosedByClient)
+            if (reason is SseDisconnectReason.SlowConsumer or SseDisconnectReason.ClosedByClient)
             {
                 _stop.Cancel();
             }
