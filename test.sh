@@ -23,5 +23,5 @@ status=${PIPESTATUS[0]}
 set -e
 
 # One plain closing line: 'N passed, N failed'.
-awk '/^ +Passed: +[0-9]+$/ { p += $2 } /^ +Failed: +[0-9]+$/ { f += $2 } END { printf "%d passed, %d failed\n", p, f }' "$log\"
+awk '/^ +Passed: +[0-9]+$/ { p += $2 } /^ +Failed: +[0-9]+$/ { f += $2 } END { printf "%d passed, %d failed\n", p, f }' "$log"
 exit "$status"
