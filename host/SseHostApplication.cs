@@ -1,5 +1,6 @@
 using System.Text;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Primitives;
 using SsePluginHost.Configuration;
 using SsePluginHost.Mounts;
 using SsePluginHost.Operator;
@@ -40,6 +41,7 @@ public static class SseHostApplication
             ContentRootPath = contentRootGiven ? null : AppContext.BaseDirectory,
         });
 
+        ConfigurationFiles.IgnoreReloadErrors(builder.Configuration);
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.AddServerHeader = false);
         IServiceCollection services = builder.Services;
         services.AddOptions<SseHostOptions>().Bind(builder.Configuration.GetSection(SseHostOptions.SectionName)).ValidateOnStart();
@@ -57,9 +59,15 @@ public static class SseHostApplication
         configure?.Invoke(builder);
         WebApplication app = builder.Build();
         _ = app.Services.GetRequiredService<IOptions<SseHostOptions>>().Value;
-        app.Services.GetRequiredService<MountLoader>().LoadAll();
+        MountLoader loader = app.Services.GetRequiredService<MountLoader>();
+        loader.LoadAll();
         MountTable table = app.Services.GetRequiredService<MountTable>();
         app.Lifetime.ApplicationStopping.Register(table.BeginShutdown);
+        if (app.Services.GetRequiredService<IOptions<SseHostOptions>>().Value.ReloadOnChange)
+        {
+            IDisposable watch = ChangeToken.OnChange(app.Configuration.GetReloadToken, loader.OnConfigurationChanged);
+            app.Lifetime.ApplicationStopping.Register(watch.Dispose);
+        }
 
         app.UseMiddleware<MountRequestHandler>();
         app.MapGet("/", () => Results.Text(DescribeMounts(table), "text/plain", Encoding.UTF8));

@@ -13,4 +13,21 @@ internal sealed record MountDefinition(
     string Plugin,
     string? AssemblyPath,
     string? TypeName,
-    IConfigurationSection Settings);
+    IConfigurationSection Settings)
+{
+    /// <summary>The settings as sorted key=value lines, captured when the definition was read.</summary>
+    public string SettingsSnapshot { get; init; } = Snapshot(Settings);
+
+    /// <summary>Whether another definition loads the same plugin with the same settings.</summary>
+    public bool IsSameAs(MountDefinition other) =>
+        string.Equals(Path, other.Path, StringComparison.OrdinalIgnoreCase)
+        && string.Equals(Plugin, other.Plugin, StringComparison.Ordinal)
+        && string.Equals(AssemblyPath, other.AssemblyPath, StringComparison.Ordinal)
+        && string.Equals(TypeName, other.TypeName, StringComparison.Ordinal)
+        && string.Equals(SettingsSnapshot, other.SettingsSnapshot, StringComparison.Ordinal);
+
+    private static string Snapshot(IConfigurationSection settings) =>
+        string.Join('\n', settings.AsEnumerable(makePathsRelative: true)
+            .OrderBy(pair => pair.Key, StringComparer.OrdinalIgnoreCase)
+            .Select(pair => pair.Key + "=" + pair.Value));
+}

@@ -9,6 +9,12 @@ public sealed class SseHostOptions
     /// <summary>The folder plugins are loaded from, relative to the content root.</summary>
     public string PluginsPath { get; set; } = "plugins";
 
+    /// <summary>
+    /// Whether a change to appsettings.json is applied to the mounts at once (the console's
+    /// <c>reload</c> command does it on demand either way).
+    /// </summary>
+    public bool ReloadOnChange { get; set; } = true;
+
     /// <summary>Pinging of idle clients.</summary>
     public PingOptions Ping { get; set; } = new();
 

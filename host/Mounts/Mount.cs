@@ -13,6 +13,9 @@ namespace SsePluginHost.Mounts;
 internal sealed class Mount : ISseMount, IAsyncDisposable
 {
     private readonly ConcurrentDictionary<string, SseClientConnection> _clients = new(StringComparer.Ordinal);
+    private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _activeStreams;
+    private volatile bool _retired;
 
     public Mount(MountDefinition definition)
     {
@@ -46,6 +49,41 @@ internal sealed class Mount : ISseMount, IAsyncDisposable
     }
 
     public void Fail(string reason) => LoadError = reason;
+
+    /// <summary>Whether the mount was removed or replaced by a reload: it takes no new streams.</summary>
+    public bool IsRetired => _retired;
+
+    /// <summary>Counts a stream that is being served (until its disconnect callback has run).</summary>
+    public void EnterStream() => Interlocked.Increment(ref _activeStreams);
+
+    /// <summary>Counts a stream out; the last one out of a retired mount signals that it is drained.</summary>
+    public void ExitStream()
+    {
+        if (Interlocked.Decrement(ref _activeStreams) == 0 && _retired)
+        {
+            _drained.TrySetResult();
+        }
+    }
+
+    /// <summary>
+    /// Takes the mount out of service: its streams end with reason <c>Shutdown</c>. Completes
+    /// when every stream's disconnect callback has run, or after the timeout.
+    /// </summary>
+    public async Task RetireAsync(TimeSpan timeout)
+    {
+        _retired = true;
+        foreach (SseClientConnection client in _clients.Values)
+        {
+            client.Close(SseDisconnectReason.Shutdown);
+        }
+
+        if (Volatile.Read(ref _activeStreams) == 0)
+        {
+            _drained.TrySetResult();
+        }
+
+        await Task.WhenAny(_drained.Task, Task.Delay(timeout)).ConfigureAwait(false);
+    }
 
     public ISseClient? FindClient(SseRequest request)
     {

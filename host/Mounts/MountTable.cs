@@ -89,7 +89,16 @@ internal sealed class MountTable : IAsyncDisposable
     {
         foreach (Mount mount in _byPath.Values)
         {
-            await mount.DisposeAsync().ConfigureAwait(false);
+            try
+            {
+                await mount.DisposeAsync().ConfigureAwait(false);
+            }
+#pragma warning disable CA1031 // One plugin's failure to dispose must not keep the others from it.
+            catch (Exception)
+#pragma warning restore CA1031
+            {
+                // The host is exiting; the plugin's own fault is not the operator's concern here.
+            }
         }
     }
 }

@@ -11,15 +11,17 @@ namespace SsePluginHost.Operator;
 internal sealed class ConsoleCommands
 {
     public const string Usage =
-        "commands: help | list | clients <path> | broadcast <path> <event> <data> | send <session> <event> <data> | drop <session> | quit";
+        "commands: help | list | clients <path> | broadcast <path> <event> <data> | send <session> <event> <data> | drop <session> | reload | quit";
 
     private readonly MountTable _table;
     private readonly IHostApplicationLifetime _lifetime;
+    private readonly MountLoader _loader;
 
-    public ConsoleCommands(MountTable table, IHostApplicationLifetime lifetime)
+    public ConsoleCommands(MountTable table, IHostApplicationLifetime lifetime, MountLoader loader)
     {
         _table = table;
         _lifetime = lifetime;
+        _loader = loader;
     }
 
     /// <summary>Runs one command line and writes its answer.</summary>
@@ -52,6 +54,9 @@ internal sealed class ConsoleCommands
             case "drop" when words.Length == 2:
                 Drop(words[1], output);
                 break;
+            case "reload" when words.Length == 1:
+                Reload(output);
+                break;
             case "quit" or "exit" when words.Length == 1:
                 output.WriteLine("stopping the host");
                 _lifetime.StopApplication();
@@ -69,9 +74,15 @@ internal sealed class ConsoleCommands
         "broadcast" => "usage: broadcast <path> <event> <data>",
         "send" => "usage: send <session> <event> <data>",
         "drop" => "usage: drop <session>",
+        "reload" => "usage: reload",
         "quit" or "exit" => "usage: quit",
         _ => $"unknown command '{command}'; {Usage}",
     };
+
+    private void Reload(TextWriter output)
+    {
+        output.WriteLine("reload: " + _loader.Reload());
+    }
 
     private void List(TextWriter output)
     {

@@ -35,9 +35,23 @@ internal sealed partial class StreamRunner
         context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
         await response.StartAsync(context.RequestAborted).ConfigureAwait(false);
 
+        mount.EnterStream();
+        try
+        {
+            await ServeAsync(context, mount, service, client).ConfigureAwait(false);
+        }
+        finally
+        {
+            mount.ExitStream();
+        }
+    }
+
+    private async Task ServeAsync(HttpContext context, Mount mount, ISseService service, SseClientConnection client)
+    {
+        SseRequest request = client.Request;
         client.Enqueue(SseFramer.Frame("session-id", client.SessionId));
         mount.Add(client);
-        if (_table.IsShuttingDown)
+        if (_table.IsShuttingDown || mount.IsRetired)
         {
             client.Close(SseDisconnectReason.Shutdown);
         }
@@ -55,7 +69,7 @@ internal sealed partial class StreamRunner
             client.Close(SseDisconnectReason.Error);
         }
 
-        await client.RunWriterAsync(response.BodyWriter, context.RequestAborted).ConfigureAwait(false);
+        await client.RunWriterAsync(context.Response.BodyWriter, context.RequestAborted).ConfigureAwait(false);
         LogDisconnected(_logger, mount.Path, client.SessionId, client.Reason);
         try
         {

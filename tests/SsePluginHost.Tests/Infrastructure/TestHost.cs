@@ -17,6 +17,8 @@ internal sealed class TestHost : IAsyncDisposable
     private readonly WebApplication _app;
     private bool _stopped;
 
+    private JsonObject _settings = new();
+
     private TestHost(WebApplication app, Uri baseAddress, CapturedLogs logs, string contentRoot)
     {
         _app = app;
@@ -71,8 +73,18 @@ internal sealed class TestHost : IAsyncDisposable
             builder => builder.Logging.ClearProviders().AddProvider(logs));
         await app.StartAsync();
         string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
-        return new TestHost(app, new Uri(address), logs, contentRoot);
+        return new TestHost(app, new Uri(address), logs, contentRoot) { _settings = root };
     }
+
+    /// <summary>Rewrites appsettings.json with another <c>SseHost:Services</c>, as an operator edits it.</summary>
+    public Task RewriteServicesAsync(string servicesJson)
+    {
+        _settings["SseHost"]!["Services"] = JsonNode.Parse(servicesJson);
+        return File.WriteAllTextAsync(Path.Combine(ContentRoot, "appsettings.json"), _settings.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+    }
+
+    /// <summary>Overwrites appsettings.json with any text.</summary>
+    public Task WriteSettingsFileAsync(string text) => File.WriteAllTextAsync(Path.Combine(ContentRoot, "appsettings.json"), text);
 
     /// <summary>The number of clients connected at a mount now.</summary>
     public int ClientCount(string mountPath) =>
