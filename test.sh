@@ -11,6 +11,21 @@ fi
 
 export DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1
 
+# The browser test (BrowserChatTests) drives Debian's chromium with the npm package playwright-core.
+if ! command -v chromium >/dev/null 2>&1; then
+  sudo=""
+  if [ "$(id -u)" -ne 0 ]; then
+    sudo="sudo"
+  fi
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get update
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium
+fi
+if ! command -v npm >/dev/null 2>&1; then
+  echo "error: Node.js 20 or later (node, npm) is needed for the browser test: https://nodejs.org" >&2
+  exit 1
+fi
+(cd tests/browser && npm ci --no-audit --no-fund)
+
 dotnet restore SsePluginHost.sln
 dotnet build SsePluginHost.sln --no-restore
 dotnet format SsePluginHost.sln --verify-no-changes --no-restore

@@ -8,15 +8,19 @@ namespace SsePluginHost.Configuration;
 /// <param name="AssemblyPath">An explicit DLL path, or <see langword="null"/>.</param>
 /// <param name="TypeName">The service type to use when the DLL holds several, or <see langword="null"/>.</param>
 /// <param name="Settings">The mount's <c>Settings</c> section, handed to the plugin.</param>
+/// <param name="Delivery">The mount's delivery settings (history, retry, session grace, limit).</param>
+/// <param name="Entry">The whole entry, to tell whether a reload changed it.</param>
 internal sealed record MountDefinition(
     string Path,
     string Plugin,
     string? AssemblyPath,
     string? TypeName,
-    IConfigurationSection Settings)
+    IConfigurationSection Settings,
+    MountSettings Delivery,
+    IConfigurationSection Entry)
 {
-    /// <summary>The settings as sorted key=value lines, captured when the definition was read.</summary>
-    public string SettingsSnapshot { get; init; } = Snapshot(Settings);
+    /// <summary>The entry as sorted key=value lines, captured when the definition was read.</summary>
+    public string SettingsSnapshot { get; init; } = Snapshot(Entry);
 
     /// <summary>Whether another definition loads the same plugin with the same settings.</summary>
     public bool IsSameAs(MountDefinition other) =>

@@ -17,7 +17,9 @@ internal static class MountDefinitionReader
         List<MountDefinition> mounts = [];
         List<MountDefinitionError> errors = [];
         Dictionary<string, string> seen = new(StringComparer.OrdinalIgnoreCase);
-        IConfigurationSection services = configuration.GetSection(SseHostOptions.SectionName).GetSection("Services");
+        IConfigurationSection host = configuration.GetSection(SseHostOptions.SectionName);
+        MountSettings defaults = host.GetSection(nameof(SseHostOptions.MountDefaults)).Get<MountSettings>() ?? new MountSettings();
+        IConfigurationSection services = host.GetSection("Services");
         foreach (IConfigurationSection entry in services.GetChildren())
         {
             string raw = entry.Key;
@@ -44,13 +46,35 @@ internal static class MountDefinitionReader
                 continue;
             }
 
+            MountSettings delivery = defaults.Clone();
+            if (entry.Value is null)
+            {
+                try
+                {
+                    entry.Bind(delivery);
+                }
+                catch (InvalidOperationException ex)
+                {
+                    errors.Add(new MountDefinitionError(raw, $"a delivery setting is not valid: {ex.Message}"));
+                    continue;
+                }
+            }
+
+            if (delivery.Validate() is { } invalid)
+            {
+                errors.Add(new MountDefinitionError(raw, invalid));
+                continue;
+            }
+
             plugin = string.IsNullOrWhiteSpace(plugin) ? System.IO.Path.GetFileNameWithoutExtension(assembly!) : plugin.Trim();
             mounts.Add(new MountDefinition(
                 path,
                 plugin,
                 string.IsNullOrWhiteSpace(assembly) ? null : assembly.Trim(),
                 string.IsNullOrWhiteSpace(typeName) ? null : typeName.Trim(),
-                entry.GetSection("Settings")));
+                entry.GetSection("Settings"),
+                delivery,
+                entry));
         }
 
         return (mounts, errors);

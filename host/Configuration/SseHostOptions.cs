@@ -23,4 +23,10 @@ public sealed class SseHostOptions
 
     /// <summary>Per-stream limits.</summary>
     public StreamOptions Streams { get; set; } = new();
+
+    /// <summary>Delivery settings for every mount; a mount's entry may override each of them.</summary>
+    public MountSettings MountDefaults { get; set; } = new();
+
+    /// <summary>How long a graceful shutdown may take before open streams are cut, in seconds.</summary>
+    public double ShutdownTimeoutSeconds { get; set; } = 5;
 }

@@ -23,6 +23,26 @@ internal sealed class SseHostOptionsValidator : IValidateOptions<SseHostOptions>
             failures.Add($"SseHost:Streams:QueueCapacity must be between 1 and 1000000, not {options.Streams.QueueCapacity}.");
         }
 
+        if (options.Streams.QueueBytes is < 1024)
+        {
+            failures.Add($"SseHost:Streams:QueueBytes must be at least 1024, not {options.Streams.QueueBytes}.");
+        }
+
+        if (options.Streams.MaxStreams is < 0)
+        {
+            failures.Add($"SseHost:Streams:MaxStreams must be 0 (no limit) or more, not {options.Streams.MaxStreams}.");
+        }
+
+        if (!(options.ShutdownTimeoutSeconds is > 0 and <= 3600))
+        {
+            failures.Add($"SseHost:ShutdownTimeoutSeconds must be more than 0 and at most 3600, not {options.ShutdownTimeoutSeconds}.");
+        }
+
+        if (options.MountDefaults.Validate() is { } problem)
+        {
+            failures.Add($"SseHost:MountDefaults: {problem}.");
+        }
+
         if (options.Streams.MaxRequestBodyBytes is < 0)
         {
             failures.Add($"SseHost:Streams:MaxRequestBodyBytes must not be negative, not {options.Streams.MaxRequestBodyBytes}.");

@@ -6,6 +6,12 @@ public sealed class StreamOptions
     /// <summary>Events a client may have queued before it is dropped as a slow consumer.</summary>
     public int QueueCapacity { get; set; } = 1024;
 
+    /// <summary>Bytes a client may have queued before it is dropped as a slow consumer.</summary>
+    public int QueueBytes { get; set; } = 4 * 1024 * 1024;
+
+    /// <summary>The most streams the host serves at once, over all mounts; 0 for no limit.</summary>
+    public int MaxStreams { get; set; }
+
     /// <summary>The largest request body a mount accepts, in bytes; a larger one gets 413.</summary>
     public int MaxRequestBodyBytes { get; set; } = 64 * 1024;
 }

@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using System.Globalization;
+using System.Text.Json;
 using SsePluginHost.Abstractions;
 using SsePluginHost.Configuration;
 using SsePluginHost.Plugins;
@@ -7,19 +9,41 @@ using SsePluginHost.Streaming;
 namespace SsePluginHost.Mounts;
 
 /// <summary>
-/// A path served by one plugin instance, with its connected clients. A mount whose plugin
-/// failed to load keeps the reason and answers 503.
+/// A path served by one plugin instance, with its sessions and its history of broadcasts. A
+/// mount whose plugin failed to load keeps the reason and answers 503.
 /// </summary>
-internal sealed class Mount : ISseMount, IAsyncDisposable
+/// <remarks>
+/// Broadcasts are numbered, framed once, recorded and queued for every attached session under a
+/// publish lock that only publishers and connecting clients take (never a client's writer), so a
+/// client that connects with <c>Last-Event-ID</c> gets the replay and then the live events with
+/// no gap and no duplicate.
+/// </remarks>
+internal sealed partial class Mount : ISseMount, IAsyncDisposable
 {
-    private readonly ConcurrentDictionary<string, SseClientConnection> _clients = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, SseSession> _sessions = new(StringComparer.Ordinal);
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private int _activeStreams;
+    private readonly Lock _publishLock = new();
+    private readonly EventHistory _history;
+    private readonly long _idBase;
+    private readonly StreamCounter _hostStreams;
+    private readonly ILogger _logger;
+    private readonly byte[] _retryFrame;
+    private long _sequence;
+    private int _liveSessions;
+    private int _streams;
     private volatile bool _retired;
 
-    public Mount(MountDefinition definition)
+    public Mount(MountDefinition definition, StreamCounter hostStreams, ILogger logger)
     {
         Definition = definition;
+        _hostStreams = hostStreams;
+        _logger = logger;
+        _history = new EventHistory(definition.Delivery.History);
+        _retryFrame = SseFramer.Retry(TimeSpan.FromMilliseconds(definition.Delivery.RetryMilliseconds));
+
+        // Ids start from the clock, so that ids of an earlier run of the host are older than any
+        // of this run and a client that reconnects across a restart gets an explicit reset.
+        _idBase = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000;
     }
 
     public MountDefinition Definition { get; }
@@ -35,12 +59,18 @@ internal sealed class Mount : ISseMount, IAsyncDisposable
     /// <summary>Why the plugin could not be loaded, or <see langword="null"/>.</summary>
     public string? LoadError { get; private set; }
 
-    public IReadOnlyCollection<ISseClient> Clients => _clients.Values.ToArray();
+    public IReadOnlyCollection<ISseClient> Clients => _sessions.Values.ToArray();
 
-    public int ClientCount => _clients.Count;
+    public int ClientCount => _sessions.Count;
 
-    /// <summary>The connections, for the host's own use (ping, console, shutdown).</summary>
-    public IEnumerable<SseClientConnection> Connections => _clients.Values;
+    /// <summary>The sessions, for the host's own use (ping, console, shutdown).</summary>
+    public IEnumerable<SseSession> Sessions => _sessions.Values;
+
+    /// <summary>The streams being written now.</summary>
+    public int StreamCount => Volatile.Read(ref _streams);
+
+    /// <summary>Whether the mount was removed or replaced by a reload: it takes no new streams.</summary>
+    public bool IsRetired => _retired;
 
     public void Attach(LoadedPlugin plugin)
     {
@@ -50,41 +80,6 @@ internal sealed class Mount : ISseMount, IAsyncDisposable
 
     public void Fail(string reason) => LoadError = reason;
 
-    /// <summary>Whether the mount was removed or replaced by a reload: it takes no new streams.</summary>
-    public bool IsRetired => _retired;
-
-    /// <summary>Counts a stream that is being served (until its disconnect callback has run).</summary>
-    public void EnterStream() => Interlocked.Increment(ref _activeStreams);
-
-    /// <summary>Counts a stream out; the last one out of a retired mount signals that it is drained.</summary>
-    public void ExitStream()
-    {
-        if (Interlocked.Decrement(ref _activeStreams) == 0 && _retired)
-        {
-            _drained.TrySetResult();
-        }
-    }
-
-    /// <summary>
-    /// Takes the mount out of service: its streams end with reason <c>Shutdown</c>. Completes
-    /// when every stream's disconnect callback has run, or after the timeout.
-    /// </summary>
-    public async Task RetireAsync(TimeSpan timeout)
-    {
-        _retired = true;
-        foreach (SseClientConnection client in _clients.Values)
-        {
-            client.Close(SseDisconnectReason.Shutdown);
-        }
-
-        if (Volatile.Read(ref _activeStreams) == 0)
-        {
-            _drained.TrySetResult();
-        }
-
-        await Task.WhenAny(_drained.Task, Task.Delay(timeout)).ConfigureAwait(false);
-    }
-
     public ISseClient? FindClient(SseRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -92,41 +87,170 @@ internal sealed class Mount : ISseMount, IAsyncDisposable
         return string.IsNullOrEmpty(id) ? null : FindClient(id);
     }
 
-    public ISseClient? FindClient(string sessionId) => FindConnection(sessionId);
+    public ISseClient? FindClient(string sessionId) => FindSession(sessionId);
 
-    public SseClientConnection? FindConnection(string sessionId)
+    public SseSession? FindSession(string sessionId)
     {
         ArgumentNullException.ThrowIfNull(sessionId);
-        return _clients.TryGetValue(sessionId, out SseClientConnection? client) ? client : null;
-    }
-
-    public int Broadcast(SseEvent sseEvent)
-    {
-        ArgumentNullException.ThrowIfNull(sseEvent);
-        return BroadcastFrame(SseFramer.Frame(sseEvent));
+        return _sessions.TryGetValue(sessionId, out SseSession? session) ? session : null;
     }
 
     public int Broadcast(string eventType, string data) => Broadcast(new SseEvent(eventType, data));
 
-    /// <summary>Queues the same framed bytes for every client; never waits for any one of them.</summary>
-    public int BroadcastFrame(ReadOnlyMemory<byte> frame)
+    /// <summary>
+    /// Numbers, frames, records and queues one event for every attached session; never waits for
+    /// any one of them. An event without an id gets the mount's next id.
+    /// </summary>
+    public int Broadcast(SseEvent sseEvent)
     {
+        ArgumentNullException.ThrowIfNull(sseEvent);
         int queued = 0;
-        foreach (KeyValuePair<string, SseClientConnection> pair in _clients)
+        lock (_publishLock)
         {
-            if (pair.Value.Enqueue(frame))
+            long sequence = ++_sequence;
+            string id = sseEvent.Id ?? (_idBase + sequence).ToString(CultureInfo.InvariantCulture);
+            byte[] frame = SseFramer.Frame(sseEvent.EventType, sseEvent.Data, id);
+            _history.Append(id, sequence, frame, Environment.TickCount64);
+            Outgoing item = new(frame, sequence);
+            foreach (KeyValuePair<string, SseSession> pair in _sessions)
             {
-                queued++;
+                if (pair.Value.ReceivesBroadcasts && pair.Value.Enqueue(item))
+                {
+                    queued++;
+                }
             }
         }
 
         return queued;
     }
 
-    public void Add(SseClientConnection client) => _clients[client.SessionId] = client;
+    /// <summary>Registers a new session (findable from now on; it receives broadcasts once attached).</summary>
+    public SseSession CreateSession(SseRequest request, object? state, int queueCapacity, long maxQueueBytes)
+    {
+        SseSession session = new(this, SessionIds.NewId(), request, state, queueCapacity, maxQueueBytes,
+            TimeSpan.FromSeconds(Definition.Delivery.SessionGraceSeconds));
+        Interlocked.Increment(ref _liveSessions);
+        _sessions[session.SessionId] = session;
+        return session;
+    }
 
-    public void Remove(SseClientConnection client) =>
-        _clients.TryRemove(new KeyValuePair<string, SseClientConnection>(client.SessionId, client));
+    /// <summary>
+    /// Attaches a connection to a session: returns what to write first (session-id, retry, then
+    /// the broadcasts the client missed, or a <c>reset</c> event when the history does not reach
+    /// back far enough) and, under the same lock, starts queuing live broadcasts for it.
+    /// </summary>
+    public List<ReadOnlyMemory<byte>> AttachStream(SseSession session, string? lastEventId, bool resumed)
+    {
+        List<ReadOnlyMemory<byte>> preamble = [SseFramer.Frame("session-id", session.SessionId), _retryFrame];
+        lock (_publishLock)
+        {
+            long resumeAfter = resumed && lastEventId is null ? session.LastWrittenSequence : -1;
+            if (lastEventId is not null || resumeAfter > 0)
+            {
+                bool complete = lastEventId is not null
+                    ? _history.TryCollectAfter(lastEventId, Environment.TickCount64, preamble)
+                    : _history.TryCollectAfter(resumeAfter, Environment.TickCount64, preamble);
+                if (!complete)
+                {
+                    preamble.Add(ResetFrame(lastEventId ?? (_idBase + resumeAfter).ToString(CultureInfo.InvariantCulture)));
+                    LogReset(_logger, Path, session.SessionId, lastEventId ?? "(its last)");
+                }
+            }
+
+            session.SkipBroadcastsThrough(_sequence);
+            session.ReceivesBroadcasts = true;
+        }
+
+        return preamble;
+    }
+
+    /// <summary>Stops queuing broadcasts for a session whose connection dropped (it may be resumed).</summary>
+    public void Detach(SseSession session)
+    {
+        lock (_publishLock)
+        {
+            session.ReceivesBroadcasts = false;
+        }
+    }
+
+    /// <summary>Counts a stream in against the mount's and the host's limits; false when over either.</summary>
+    public bool TryEnterStream(int hostLimit)
+    {
+        int mountLimit = Definition.Delivery.MaxStreams;
+        if ((mountLimit > 0 && StreamCount >= mountLimit) || (hostLimit > 0 && _hostStreams.Count >= hostLimit))
+        {
+            return false;
+        }
+
+        Interlocked.Increment(ref _streams);
+        _hostStreams.Increment();
+        return true;
+    }
+
+    public void ExitStream()
+    {
+        Interlocked.Decrement(ref _streams);
+        _hostStreams.Decrement();
+    }
+
+    /// <summary>The <c>retry:</c> frame for this mount.</summary>
+    public ReadOnlyMemory<byte> RetryFrame => _retryFrame;
+
+    public void Remove(SseSession session) =>
+        _sessions.TryRemove(new KeyValuePair<string, SseSession>(session.SessionId, session));
+
+    /// <summary>Tells the plugin, once, that a session ended.</summary>
+    public void OnSessionEnded(SseSession session)
+    {
+        LogLeft(_logger, Path, session.SessionId, session.Reason);
+        if (session.Reason == SseDisconnectReason.SlowConsumer)
+        {
+            LogSlowConsumer(_logger, Path, session.SessionId);
+        }
+
+        try
+        {
+            Service?.OnClientDisconnected(session, session.Reason);
+        }
+#pragma warning disable CA1031 // A plugin's fault costs that client only.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            LogDisconnectFailed(_logger, ex, Path, session.SessionId);
+        }
+        finally
+        {
+            if (Interlocked.Decrement(ref _liveSessions) == 0 && _retired)
+            {
+                _drained.TrySetResult();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Takes the mount out of service: its sessions end with reason <c>Shutdown</c>. Completes
+    /// when the plugin has been told of each, or after the timeout.
+    /// </summary>
+    public async Task RetireAsync(TimeSpan timeout)
+    {
+        _retired = true;
+        CloseAll(SseDisconnectReason.Shutdown);
+        if (Volatile.Read(ref _liveSessions) == 0)
+        {
+            _drained.TrySetResult();
+        }
+
+        await Task.WhenAny(_drained.Task, Task.Delay(timeout)).ConfigureAwait(false);
+    }
+
+    /// <summary>Ends every session with a reason.</summary>
+    public void CloseAll(SseDisconnectReason reason)
+    {
+        foreach (SseSession session in _sessions.Values)
+        {
+            session.Close(reason);
+        }
+    }
 
     /// <summary>Disposes the plugin instance, if it is disposable, and its load context.</summary>
     public async ValueTask DisposeAsync()
@@ -145,4 +269,19 @@ internal sealed class Mount : ISseMount, IAsyncDisposable
 
         Plugin?.Loader.Dispose();
     }
+
+    private static byte[] ResetFrame(string lastEventId) =>
+        SseFramer.Frame("reset", JsonSerializer.Serialize(new ResetNotice(lastEventId, "the events after this id are no longer available; resynchronise")));
+
+    [LoggerMessage(EventId = 21, Level = LogLevel.Debug, Message = "{Path}: session {SessionId} left ({Reason})")]
+    private static partial void LogLeft(ILogger logger, string path, string sessionId, SseDisconnectReason reason);
+
+    [LoggerMessage(EventId = 23, Level = LogLevel.Error, Message = "{Path}: the plugin threw while told that session {SessionId} left")]
+    private static partial void LogDisconnectFailed(ILogger logger, Exception exception, string path, string sessionId);
+
+    [LoggerMessage(EventId = 24, Level = LogLevel.Warning, Message = "{Path}: session {SessionId} dropped as a slow consumer: its queue is full")]
+    private static partial void LogSlowConsumer(ILogger logger, string path, string sessionId);
+
+    [LoggerMessage(EventId = 25, Level = LogLevel.Information, Message = "{Path}: session {SessionId} asked to resume after {LastEventId}, older than the history; sent reset")]
+    private static partial void LogReset(ILogger logger, string path, string sessionId, string lastEventId);
 }

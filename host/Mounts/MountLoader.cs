@@ -171,7 +171,7 @@ internal sealed partial class MountLoader : IDisposable
 
     private Mount Load(MountDefinition definition)
     {
-        Mount mount = new(definition);
+        Mount mount = new(definition, _table.Streams, _logger);
         string file = _factory.ResolvePath(definition);
         try
         {

@@ -8,6 +8,12 @@ internal sealed class MountTable : IAsyncDisposable
     private FrozenDictionary<string, Mount> _byPath = FrozenDictionary<string, Mount>.Empty;
     private volatile bool _shuttingDown;
 
+    /// <summary>The streams being written now, over all mounts.</summary>
+    public Streaming.StreamCounter Streams { get; } = new();
+
+    /// <summary>The number of streams being written now, over all mounts.</summary>
+    public int TotalStreams => Streams.Count;
+
     /// <summary>Whether the host is stopping: no new streams are opened.</summary>
     public bool IsShuttingDown => _shuttingDown;
 
@@ -57,11 +63,11 @@ internal sealed class MountTable : IAsyncDisposable
     }
 
     /// <summary>Finds a client of any mount by its session id.</summary>
-    public Streaming.SseClientConnection? FindSession(string sessionId)
+    public Streaming.SseSession? FindSession(string sessionId)
     {
         foreach (Mount mount in _byPath.Values)
         {
-            Streaming.SseClientConnection? client = mount.FindConnection(sessionId);
+            Streaming.SseSession? client = mount.FindSession(sessionId);
             if (client is not null)
             {
                 return client;
@@ -77,10 +83,7 @@ internal sealed class MountTable : IAsyncDisposable
         _shuttingDown = true;
         foreach (Mount mount in _byPath.Values)
         {
-            foreach (Streaming.SseClientConnection client in mount.Connections)
-            {
-                client.Close(Abstractions.SseDisconnectReason.Shutdown);
-            }
+            mount.CloseAll(Abstractions.SseDisconnectReason.Shutdown);
         }
     }
 

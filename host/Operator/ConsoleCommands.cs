@@ -109,10 +109,10 @@ internal sealed class ConsoleCommands
         }
 
         int count = 0;
-        foreach (SseClientConnection client in mount.Connections)
+        foreach (SseSession client in mount.Sessions)
         {
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{client.SessionId}\t{client.Request.RemoteAddress}\t{client.ConnectedAt:u}\t{client.State}"));
+                $"{client.SessionId}\t{client.Request.RemoteAddress}\t{client.ConnectedAt:u}\t{(client.IsAttached ? "connected" : "away")}\t{client.State}"));
             count++;
         }
 

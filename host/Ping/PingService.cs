@@ -57,9 +57,9 @@ internal sealed partial class PingService : BackgroundService
         ReadOnlyMemory<byte> frame = default;
         foreach (Mount mount in _table.Mounts)
         {
-            foreach (SseClientConnection client in mount.Connections)
+            foreach (SseSession client in mount.Sessions)
             {
-                if (now - client.LastActivityTicks < idleMs)
+                if (!client.IsAttached || now - client.LastActivityTicks < idleMs)
                 {
                     continue;
                 }
@@ -70,7 +70,7 @@ internal sealed partial class PingService : BackgroundService
                     frame = SseFramer.Frame("ping", stamp);
                 }
 
-                client.Enqueue(frame);
+                client.Enqueue(new Outgoing(frame, 0));
             }
         }
     }

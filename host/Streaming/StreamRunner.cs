@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 using SsePluginHost.Abstractions;
@@ -7,38 +8,34 @@ using SsePluginHost.Mounts;
 namespace SsePluginHost.Streaming;
 
 /// <summary>
-/// Runs one event stream from open to close: headers flushed at once, the <c>session-id</c>
-/// event, the plugin's connect callback, the writer, and the plugin's disconnect callback.
+/// Runs one event stream: the limits, a new session or the resumed one, headers flushed at once,
+/// the preamble (session-id, retry, replay or reset), the plugin's connect callback, and the
+/// writer until the connection or the session ends.
 /// </summary>
 internal sealed partial class StreamRunner
 {
     private readonly MountTable _table;
-    private readonly IOptions<SseHostOptions> _options;
+    private readonly StreamOptions _options;
     private readonly ILogger<StreamRunner> _logger;
 
     public StreamRunner(MountTable table, IOptions<SseHostOptions> options, ILogger<StreamRunner> logger)
     {
         _table = table;
-        _options = options;
+        _options = options.Value.Streams;
         _logger = logger;
     }
 
     public async Task RunAsync(HttpContext context, Mount mount, ISseService service, SseRequest request, object? state)
     {
-        SseClientConnection client = new(mount, SessionIds.NewId(), request, state, _options.Value.Streams.QueueCapacity);
+        if (!mount.TryEnterStream(_options.MaxStreams))
+        {
+            await RefuseOverLimitAsync(context, mount).ConfigureAwait(false);
+            return;
+        }
 
-        HttpResponse response = context.Response;
-        response.StatusCode = StatusCodes.Status200OK;
-        response.ContentType = "text/event-stream";
-        response.Headers.CacheControl = "no-cache";
-        response.Headers["X-Accel-Buffering"] = "no";
-        context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
-        await response.StartAsync(context.RequestAborted).ConfigureAwait(false);
-
-        mount.EnterStream();
         try
         {
-            await ServeAsync(context, mount, service, client).ConfigureAwait(false);
+            await ServeAsync(context, mount, service, request, state).ConfigureAwait(false);
         }
         finally
         {
@@ -46,52 +43,89 @@ internal sealed partial class StreamRunner
         }
     }
 
-    private async Task ServeAsync(HttpContext context, Mount mount, ISseService service, SseClientConnection client)
+    private static string? LastEventId(HttpContext context, SseRequest request)
     {
-        SseRequest request = client.Request;
-        client.Enqueue(SseFramer.Frame("session-id", client.SessionId));
-        mount.Add(client);
+        string? header = context.Request.Headers["Last-Event-ID"].FirstOrDefault();
+        return !string.IsNullOrEmpty(header) ? header : request.Query.GetValueOrDefault("lastEventId");
+    }
+
+    private static void StartEventStream(HttpContext context)
+    {
+        HttpResponse response = context.Response;
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = "text/event-stream";
+        response.Headers.CacheControl = "no-cache";
+        response.Headers["X-Accel-Buffering"] = "no";
+        context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
+    }
+
+    private async Task ServeAsync(HttpContext context, Mount mount, ISseService service, SseRequest request, object? state)
+    {
+        string? wanted = request.GetField("session") ?? request.GetHeader("X-Session-Id");
+        SseSession? session = wanted is null ? null : mount.FindSession(wanted);
+        bool resumed = session is not null && session.IsConnected;
+        if (resumed)
+        {
+            await session!.TakeOverAsync().ConfigureAwait(false);
+        }
+        else
+        {
+            session = mount.CreateSession(request, state, _options.QueueCapacity, _options.QueueBytes);
+        }
+
+        StartEventStream(context);
+        await context.Response.StartAsync(context.RequestAborted).ConfigureAwait(false);
+
+        List<ReadOnlyMemory<byte>> preamble = mount.AttachStream(session!, LastEventId(context, request), resumed);
         if (_table.IsShuttingDown || mount.IsRetired)
         {
-            client.Close(SseDisconnectReason.Shutdown);
+            session!.Close(SseDisconnectReason.Shutdown);
         }
 
-        LogConnected(_logger, mount.Path, client.SessionId, request.RemoteAddress);
-        try
+        if (resumed)
         {
-            service.OnClientConnected(client);
+            LogResumed(_logger, mount.Path, session!.SessionId, request.RemoteAddress);
         }
-#pragma warning disable CA1031 // A plugin's fault costs that client only.
-        catch (Exception ex)
-#pragma warning restore CA1031
+        else
         {
-            LogConnectFailed(_logger, ex, mount.Path, client.SessionId);
-            client.Close(SseDisconnectReason.Error);
+            LogConnected(_logger, mount.Path, session!.SessionId, request.RemoteAddress);
+            try
+            {
+                service.OnClientConnected(session);
+            }
+#pragma warning disable CA1031 // A plugin's fault costs that client only.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                LogConnectFailed(_logger, ex, mount.Path, session.SessionId);
+                session.Close(SseDisconnectReason.Error);
+            }
         }
 
-        await client.RunWriterAsync(context.Response.BodyWriter, context.RequestAborted).ConfigureAwait(false);
-        LogDisconnected(_logger, mount.Path, client.SessionId, client.Reason);
-        try
-        {
-            service.OnClientDisconnected(client, client.Reason);
-        }
-#pragma warning disable CA1031 // A plugin's fault costs that client only.
-        catch (Exception ex)
-#pragma warning restore CA1031
-        {
-            LogDisconnectFailed(_logger, ex, mount.Path, client.SessionId);
-        }
+        await session.RunAsync(context.Response.BodyWriter, preamble, context.RequestAborted).ConfigureAwait(false);
+    }
+
+    private async Task RefuseOverLimitAsync(HttpContext context, Mount mount)
+    {
+        // An EventSource gives up for good on any status but 200, so the answer is a 200 stream
+        // that carries only a retry delay and ends: the browser comes back after it.
+        LogOverLimit(_logger, mount.Path, mount.StreamCount, _table.TotalStreams);
+        StartEventStream(context);
+        int seconds = Math.Max(1, (mount.Definition.Delivery.RetryMilliseconds + 999) / 1000);
+        context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+        await context.Response.BodyWriter.WriteAsync(": over capacity, retry later\n"u8.ToArray(), context.RequestAborted).ConfigureAwait(false);
+        await context.Response.BodyWriter.WriteAsync(mount.RetryFrame, context.RequestAborted).ConfigureAwait(false);
     }
 
     [LoggerMessage(EventId = 20, Level = LogLevel.Debug, Message = "{Path}: session {SessionId} connected from {Remote}")]
     private static partial void LogConnected(ILogger logger, string path, string sessionId, string? remote);
 
-    [LoggerMessage(EventId = 21, Level = LogLevel.Debug, Message = "{Path}: session {SessionId} left ({Reason})")]
-    private static partial void LogDisconnected(ILogger logger, string path, string sessionId, SseDisconnectReason reason);
+    [LoggerMessage(EventId = 26, Level = LogLevel.Debug, Message = "{Path}: session {SessionId} resumed from {Remote}")]
+    private static partial void LogResumed(ILogger logger, string path, string sessionId, string? remote);
 
     [LoggerMessage(EventId = 22, Level = LogLevel.Error, Message = "{Path}: the plugin threw while session {SessionId} connected; the client is dropped")]
     private static partial void LogConnectFailed(ILogger logger, Exception exception, string path, string sessionId);
 
-    [LoggerMessage(EventId = 23, Level = LogLevel.Error, Message = "{Path}: the plugin threw while told that session {SessionId} left")]
-    private static partial void LogDisconnectFailed(ILogger logger, Exception exception, string path, string sessionId);
+    [LoggerMessage(EventId = 27, Level = LogLevel.Warning, Message = "{Path}: stream refused, over the limit ({MountStreams} on the mount, {HostStreams} on the host); told to retry")]
+    private static partial void LogOverLimit(ILogger logger, string path, int mountStreams, int hostStreams);
 }

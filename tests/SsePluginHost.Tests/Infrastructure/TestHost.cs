@@ -39,8 +39,8 @@ internal sealed class TestHost : IAsyncDisposable
     public IServiceProvider Services => _app.Services;
 
     /// <summary>
-    /// Starts a host whose <c>SseHost:Services</c> is the given JSON object; pinging and the console
-    /// are off unless <paramref name="sseHost"/> says otherwise.
+    /// Starts a host whose <c>SseHost:Services</c> is the given JSON object; pinging, the console
+    /// and the session grace period are off unless <paramref name="sseHostExtraJson"/> says otherwise.
     /// </summary>
     public static async Task<TestHost> StartAsync(string servicesJson, string? sseHostExtraJson = null)
     {
@@ -50,6 +50,10 @@ internal sealed class TestHost : IAsyncDisposable
             ["PluginsPath"] = TestPaths.PluginsDirectory,
             ["Ping"] = new JsonObject { ["Enabled"] = false },
             ["Console"] = new JsonObject { ["Enabled"] = false },
+
+            // Sessions end with their connection unless a test asks for a grace period, so that
+            // tests of leave notifications need not wait for it.
+            ["MountDefaults"] = new JsonObject { ["SessionGraceSeconds"] = 0 },
         };
         if (sseHostExtraJson is not null)
         {

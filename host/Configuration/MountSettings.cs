@@ -1,0 +1,64 @@
+namespace SsePluginHost.Configuration;
+
+/// <summary>
+/// Delivery settings of one mount: <c>SseHost:MountDefaults</c> gives them for every mount, and
+/// a mount's own entry may override any of them (<c>"/chat": { "Plugin": "Chat", "History": { "Count": 100 } }</c>).
+/// </summary>
+public sealed class MountSettings
+{
+    /// <summary>The broadcasts kept for clients that reconnect with <c>Last-Event-ID</c>.</summary>
+    public HistorySettings History { get; set; } = new();
+
+    /// <summary>The reconnection delay sent to clients in a <c>retry:</c> field on connect, in milliseconds.</summary>
+    public int RetryMilliseconds { get; set; } = 3000;
+
+    /// <summary>
+    /// How long a session outlives its connection: a client that reconnects with its session id
+    /// within this time gets the same session back. 0 ends the session with the connection.
+    /// </summary>
+    public double SessionGraceSeconds { get; set; } = 30;
+
+    /// <summary>The most streams this mount serves at once; 0 for no limit of its own.</summary>
+    public int MaxStreams { get; set; }
+
+    /// <summary>A copy, for a mount's entry to override.</summary>
+    public MountSettings Clone() => new()
+    {
+        History = new HistorySettings { Count = History.Count, MaxAgeSeconds = History.MaxAgeSeconds },
+        RetryMilliseconds = RetryMilliseconds,
+        SessionGraceSeconds = SessionGraceSeconds,
+        MaxStreams = MaxStreams,
+    };
+
+    /// <summary>Says what is out of range, naming the setting, or returns null.</summary>
+    public string? Validate()
+    {
+        List<string> problems = [];
+        if (History.Count is < 0 or > 1_000_000)
+        {
+            problems.Add($"History:Count must be between 0 and 1000000, not {History.Count}");
+        }
+
+        if (!(History.MaxAgeSeconds >= 0) || double.IsInfinity(History.MaxAgeSeconds))
+        {
+            problems.Add($"History:MaxAgeSeconds must be a number of seconds, 0 or more, not {History.MaxAgeSeconds}");
+        }
+
+        if (RetryMilliseconds is < 0 or > 3_600_000)
+        {
+            problems.Add($"RetryMilliseconds must be between 0 and 3600000, not {RetryMilliseconds}");
+        }
+
+        if (!(SessionGraceSeconds >= 0) || SessionGraceSeconds > 86_400)
+        {
+            problems.Add($"SessionGraceSeconds must be between 0 and 86400, not {SessionGraceSeconds}");
+        }
+
+        if (MaxStreams < 0)
+        {
+            problems.Add($"MaxStreams must be 0 (no limit) or more, not {MaxStreams}");
+        }
+
+        return problems.Count == 0 ? null : string.Join("; ", problems);
+    }
+}
