@@ -15,10 +15,14 @@ public sealed class SseEvent
     /// <param name="eventType">The event type, or <see langword="null"/> for the default <c>message</c>.</param>
     /// <param name="data">The data.</param>
     /// <param name="id">The event id, or <see langword="null"/> for none.</param>
-    /// <exception cref="ArgumentException">The type or id contains CR, LF or NUL, or the type is empty.</exception>
+    /// <exception cref="ArgumentException">
+    /// The type or id contains CR, LF or NUL, the type is empty, or a value is not valid UTF-16
+    /// (a lone surrogate, which UTF-8 cannot carry).
+    /// </exception>
     public SseEvent(string? eventType, string data, string? id = null)
     {
         ArgumentNullException.ThrowIfNull(data);
+        EnsureWellFormed(data, nameof(data), "event's data");
         if (eventType is not null)
         {
             if (eventType.Length == 0)
@@ -27,11 +31,13 @@ public sealed class SseEvent
             }
 
             EnsureSingleLine(eventType, nameof(eventType), "event type");
+            EnsureWellFormed(eventType, nameof(eventType), "event type");
         }
 
         if (id is not null)
         {
             EnsureSingleLine(id, nameof(id), "event id");
+            EnsureWellFormed(id, nameof(id), "event id");
         }
 
         EventType = eventType;
@@ -65,6 +71,22 @@ public sealed class SseEvent
     {
         ArgumentNullException.ThrowIfNull(value);
         return value.AsSpan().IndexOfAny('\r', '\n', '\0') < 0;
+    }
+
+    private static void EnsureWellFormed(string value, string paramName, string what)
+    {
+        ReadOnlySpan<char> span = value;
+        int at = span.IndexOfAnyInRange('\uD800', '\uDFFF');
+        while (at >= 0)
+        {
+            if (!char.IsHighSurrogate(span[at]) || at + 1 >= span.Length || !char.IsLowSurrogate(span[at + 1]))
+            {
+                throw new ArgumentException($"An {what} must be valid UTF-16; found a lone surrogate at position {at}.", paramName);
+            }
+
+            int next = span[(at + 2)..].IndexOfAnyInRange('\uD800', '\uDFFF');
+            at = next < 0 ? -1 : at + 2 + next;
+        }
     }
 
     private static void EnsureSingleLine(string value, string paramName, string what)

@@ -47,6 +47,8 @@ public static class SseHostApplication
         services.AddOptions<SseHostOptions>().Bind(builder.Configuration.GetSection(SseHostOptions.SectionName)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<SseHostOptions>, SseHostOptionsValidator>();
         services.AddSingleton(TimeProvider.System);
+        services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(
+            builder.Configuration.GetValue($"{SseHostOptions.SectionName}:{nameof(SseHostOptions.ShutdownTimeoutSeconds)}", 5.0)));
         services.AddSingleton<MountTable>();
         services.AddSingleton<PluginFactory>();
         services.AddSingleton<MountLoader>();

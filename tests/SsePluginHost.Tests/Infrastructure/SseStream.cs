@@ -16,6 +16,7 @@ internal sealed class SseStream : IAsyncDisposable
     private readonly Channel<SseItem<string>> _events = Channel.CreateUnbounded<SseItem<string>>();
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _pump;
+    private SseParser<string>? _parser;
 
     private SseStream(HttpClient http, HttpResponseMessage response, Stream body)
     {
@@ -28,6 +29,9 @@ internal sealed class SseStream : IAsyncDisposable
 
     /// <summary>The session id from the first event.</summary>
     public string SessionId { get; private set; } = string.Empty;
+
+    /// <summary>The reconnection delay the server sent in a <c>retry:</c> field, once read.</summary>
+    public TimeSpan? ReconnectionInterval => _parser?.ReconnectionInterval;
 
     /// <summary>Set when the server ended the stream.</summary>
     public Task Completion => _events.Reader.Completion;
@@ -144,7 +148,8 @@ internal sealed class SseStream : IAsyncDisposable
     {
         try
         {
-            await foreach (SseItem<string> item in SseParser.Create(body).EnumerateAsync(_stop.Token))
+            _parser = SseParser.Create(body);
+            await foreach (SseItem<string> item in _parser.EnumerateAsync(_stop.Token))
             {
                 await _events.Writer.WriteAsync(item);
             }

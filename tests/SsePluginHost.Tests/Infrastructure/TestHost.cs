@@ -94,6 +94,10 @@ internal sealed class TestHost : IAsyncDisposable
     public int ClientCount(string mountPath) =>
         Services.GetRequiredService<SsePluginHost.Mounts.MountTable>().Find(mountPath)?.ClientCount ?? -1;
 
+    /// <summary>Broadcasts through a mount, as its plugin would.</summary>
+    public int Broadcast(string mountPath, string eventType, string data) =>
+        Services.GetRequiredService<SsePluginHost.Mounts.MountTable>().Find(mountPath)!.Broadcast(eventType, data);
+
     /// <summary>Opens an event stream at a path.</summary>
     public Task<SseStream> OpenStreamAsync(string pathAndQuery, IDictionary<string, string>? headers = null) =>
         SseStream.OpenAsync(new Uri(BaseAddress, pathAndQuery), headers);
