@@ -94,6 +94,9 @@ internal sealed class TestHost : IAsyncDisposable
     public int ClientCount(string mountPath) =>
         Services.GetRequiredService<SsePluginHost.Mounts.MountTable>().Find(mountPath)?.ClientCount ?? -1;
 
+    /// <summary>The number of streams being written now, over all mounts.</summary>
+    public int TotalStreams() => Services.GetRequiredService<SsePluginHost.Mounts.MountTable>().TotalStreams;
+
     /// <summary>Broadcasts through a mount, as its plugin would.</summary>
     public int Broadcast(string mountPath, string eventType, string data) =>
         Services.GetRequiredService<SsePluginHost.Mounts.MountTable>().Find(mountPath)!.Broadcast(eventType, data);

@@ -66,6 +66,40 @@ public sealed class HostProcessTests
     }
 
     [Fact]
+    public async Task On_SIGTERM_streams_end_plugins_hear_shutdown_and_the_host_exits_cleanly_within_its_timeout()
+    {
+        const string settings = """
+            {
+              "Logging": { "LogLevel": { "Default": "Information", "SsePluginHost": "Debug" } },
+              "SseHost": {
+                "ShutdownTimeoutSeconds": 3,
+                "Console": { "Enabled": false },
+                "Services": { "/chat": "Chat", "/echo": { "Plugin": "Faulty", "Type": "EchoService" } }
+              }
+            }
+            """;
+        await using HostProcess host = HostProcess.Start(HostProcess.PrepareContentRoot(settings, "Chat", "Faulty"), "--urls", "http://127.0.0.1:0");
+        Uri address = await host.WaitForAddressAsync(StartTimeout);
+        await using SseStream chat = await SseStream.OpenAsync(new Uri(address, "/chat"));
+        await using SseStream echo = await SseStream.OpenAsync(new Uri(address, "/echo"));
+        using System.Net.Sockets.Socket stalled = new(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp) { ReceiveBufferSize = 4096 };
+        await stalled.ConnectAsync(IPAddress.Loopback, address.Port);
+        await stalled.SendAsync(System.Text.Encoding.ASCII.GetBytes("GET /echo HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n"));
+        await host.WaitForOutputAsync(l => l.Contains("/echo: session", StringComparison.Ordinal) && l.Contains("connected", StringComparison.Ordinal)
+            && !l.Contains(echo.SessionId, StringComparison.Ordinal), StartTimeout);
+
+        await host.TerminateAsync();
+
+        Assert.Equal(0, await host.WaitForExitAsync(TimeSpan.FromSeconds(15)));
+        await chat.WaitForEndAsync();
+        await echo.WaitForEndAsync();
+        Assert.Contains(host.StandardOutput, l => l.Contains($"/chat: session {chat.SessionId} left (Shutdown)", StringComparison.Ordinal));
+        Assert.Contains(host.StandardOutput, l => l.Contains($"/echo: session {echo.SessionId} left (Shutdown)", StringComparison.Ordinal));
+        Assert.Equal(3, host.StandardOutput.Count(l => l.Contains("left (Shutdown)", StringComparison.Ordinal)));
+        Assert.DoesNotContain(host.StandardOutput.Concat(host.StandardError), l => l.Contains("Exception", StringComparison.Ordinal) || l.StartsWith("fail:", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Malformed_json_stops_the_host_with_a_clear_error()
     {
         await using HostProcess host = HostProcess.Start(HostProcess.PrepareContentRoot("""{ "SseHost": { "Services": { "/chat": "Chat", } """), "--urls", "http://127.0.0.1:0");
