@@ -1,7 +1,9 @@
+using System.Globalization;
 using System.Text;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Primitives;
 using SsePluginHost.Configuration;
+using SsePluginHost.Diagnostics;
 using SsePluginHost.Mounts;
 using SsePluginHost.Operator;
 using SsePluginHost.Ping;
@@ -49,6 +51,8 @@ public static class SseHostApplication
         services.AddSingleton(TimeProvider.System);
         services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(
             builder.Configuration.GetValue($"{SseHostOptions.SectionName}:{nameof(SseHostOptions.ShutdownTimeoutSeconds)}", 5.0)));
+        services.AddMetrics();
+        services.AddSingleton<HostMetrics>();
         services.AddSingleton<MountTable>();
         services.AddSingleton<PluginFactory>();
         services.AddSingleton<MountLoader>();
@@ -87,7 +91,10 @@ public static class SseHostApplication
         foreach (Mount mount in table.Mounts.OrderBy(m => m.Path, StringComparer.Ordinal))
         {
             text.Append(mount.Path).Append('\t').Append(mount.Definition.Plugin).Append('\t')
-                .Append(mount.Service is null ? "unavailable: " + mount.LoadError : mount.ClientCount + " clients").Append('\n');
+                .Append(mount.Service is null
+                    ? "unavailable: " + mount.LoadError
+                    : string.Create(CultureInfo.InvariantCulture, $"{mount.ClientCount} clients\t{mount.SlowConsumerCount} dropped as slow"))
+                .Append('\n');
         }
 
         return text.ToString();

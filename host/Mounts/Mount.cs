@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using SsePluginHost.Abstractions;
 using SsePluginHost.Configuration;
+using SsePluginHost.Diagnostics;
 using SsePluginHost.Plugins;
 using SsePluginHost.Streaming;
 
@@ -26,20 +27,28 @@ internal sealed partial class Mount : ISseMount, IAsyncDisposable
     private readonly EventHistory _history;
     private readonly long _idBase;
     private readonly StreamCounter _hostStreams;
+    private readonly HostMetrics _metrics;
     private readonly ILogger _logger;
     private readonly byte[] _retryFrame;
+    private readonly byte[] _refusalRetryFrame;
+    private long _lastOverLimitLog = long.MinValue / 2;
+    private long _refusedSinceLog;
     private long _sequence;
     private int _liveSessions;
     private int _streams;
+    private long _slowConsumers;
     private volatile bool _retired;
 
-    public Mount(MountDefinition definition, StreamCounter hostStreams, ILogger logger)
+    public Mount(MountDefinition definition, StreamCounter hostStreams, HostMetrics metrics, ILogger logger)
     {
         Definition = definition;
         _hostStreams = hostStreams;
+        _metrics = metrics;
         _logger = logger;
         _history = new EventHistory(definition.Delivery.History);
         _retryFrame = SseFramer.Retry(TimeSpan.FromMilliseconds(definition.Delivery.RetryMilliseconds));
+        RefusalRetry = TimeSpan.FromMilliseconds(Math.Max(1000, definition.Delivery.RetryMilliseconds));
+        _refusalRetryFrame = SseFramer.Retry(RefusalRetry);
 
         // Ids start from the clock, so that ids of an earlier run of the host are older than any
         // of this run and a client that reconnects across a restart gets an explicit reset.
@@ -71,6 +80,12 @@ internal sealed partial class Mount : ISseMount, IAsyncDisposable
 
     /// <summary>Whether the mount was removed or replaced by a reload: it takes no new streams.</summary>
     public bool IsRetired => _retired;
+
+    /// <summary>How many clients were dropped because their queue was full.</summary>
+    public long SlowConsumerCount => Interlocked.Read(ref _slowConsumers);
+
+    /// <summary>The host's metrics.</summary>
+    public HostMetrics Metrics => _metrics;
 
     public void Attach(LoadedPlugin plugin)
     {
@@ -121,6 +136,7 @@ internal sealed partial class Mount : ISseMount, IAsyncDisposable
             }
         }
 
+        _metrics.Broadcast(Path);
         return queued;
     }
 
@@ -153,6 +169,7 @@ internal sealed partial class Mount : ISseMount, IAsyncDisposable
                 if (!complete)
                 {
                     preamble.Add(ResetFrame(lastEventId ?? (_idBase + resumeAfter).ToString(CultureInfo.InvariantCulture)));
+                    _metrics.Reset(Path);
                     LogReset(_logger, Path, session.SessionId, lastEventId ?? "(its last)");
                 }
             }
@@ -173,28 +190,52 @@ internal sealed partial class Mount : ISseMount, IAsyncDisposable
         }
     }
 
-    /// <summary>Counts a stream in against the mount's and the host's limits; false when over either.</summary>
+    /// <summary>Counts a stream in against the mount's and the host's limits; false (and not counted) when over either.</summary>
     public bool TryEnterStream(int hostLimit)
     {
         int mountLimit = Definition.Delivery.MaxStreams;
-        if ((mountLimit > 0 && StreamCount >= mountLimit) || (hostLimit > 0 && _hostStreams.Count >= hostLimit))
+        int mine = Interlocked.Increment(ref _streams);
+        int all = _hostStreams.Increment();
+        if ((mountLimit > 0 && mine > mountLimit) || (hostLimit > 0 && all > hostLimit))
         {
+            Interlocked.Decrement(ref _streams);
+            _hostStreams.Decrement();
             return false;
         }
 
-        Interlocked.Increment(ref _streams);
-        _hostStreams.Increment();
+        _metrics.StreamOpened(Path);
         return true;
     }
+
+    /// <summary>
+    /// Counts a refused stream; returns how many were refused since the last log line when it is
+    /// time for another (at most one every 10 seconds per mount), or 0.
+    /// </summary>
+    public long CountRefusal()
+    {
+        long refused = Interlocked.Increment(ref _refusedSinceLog);
+        long now = Environment.TickCount64;
+        long last = Interlocked.Read(ref _lastOverLimitLog);
+        if (now - last < 10_000 || Interlocked.CompareExchange(ref _lastOverLimitLog, now, last) != last)
+        {
+            return 0;
+        }
+
+        return Math.Max(refused, Interlocked.Exchange(ref _refusedSinceLog, 0));
+    }
+
+    /// <summary>The delay a refused client is told to wait: the mount's retry, at least a second.</summary>
+    public TimeSpan RefusalRetry { get; }
+
+    /// <summary>The <c>retry:</c> frame sent with a refusal.</summary>
+    public ReadOnlyMemory<byte> RefusalRetryFrame => _refusalRetryFrame;
 
     public void ExitStream()
     {
         Interlocked.Decrement(ref _streams);
         _hostStreams.Decrement();
+        _metrics.StreamClosed(Path);
     }
-
-    /// <summary>The <c>retry:</c> frame for this mount.</summary>
-    public ReadOnlyMemory<byte> RetryFrame => _retryFrame;
 
     public void Remove(SseSession session) =>
         _sessions.TryRemove(new KeyValuePair<string, SseSession>(session.SessionId, session));
@@ -205,6 +246,8 @@ internal sealed partial class Mount : ISseMount, IAsyncDisposable
         LogLeft(_logger, Path, session.SessionId, session.Reason);
         if (session.Reason == SseDisconnectReason.SlowConsumer)
         {
+            Interlocked.Increment(ref _slowConsumers);
+            _metrics.SlowConsumer(Path);
             LogSlowConsumer(_logger, Path, session.SessionId);
         }
 

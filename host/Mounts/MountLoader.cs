@@ -1,4 +1,5 @@
 using SsePluginHost.Configuration;
+using SsePluginHost.Diagnostics;
 using SsePluginHost.Plugins;
 
 namespace SsePluginHost.Mounts;
@@ -19,12 +20,14 @@ internal sealed partial class MountLoader : IDisposable
     private readonly PluginFactory _factory;
     private readonly IConfiguration _configuration;
     private readonly ILogger<MountLoader> _logger;
+    private readonly HostMetrics _metrics;
     private readonly Lock _reloadLock = new();
     private readonly Timer _settle;
     private volatile bool _reloadingFiles;
 
-    public MountLoader(MountTable table, PluginFactory factory, IConfiguration configuration, ILogger<MountLoader> logger)
+    public MountLoader(MountTable table, PluginFactory factory, IConfiguration configuration, HostMetrics metrics, ILogger<MountLoader> logger)
     {
+        _metrics = metrics;
         _table = table;
         _factory = factory;
         _configuration = configuration;
@@ -171,7 +174,7 @@ internal sealed partial class MountLoader : IDisposable
 
     private Mount Load(MountDefinition definition)
     {
-        Mount mount = new(definition, _table.Streams, _logger);
+        Mount mount = new(definition, _table.Streams, _metrics, _logger);
         string file = _factory.ResolvePath(definition);
         try
         {

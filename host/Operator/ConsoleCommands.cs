@@ -95,7 +95,7 @@ internal sealed class ConsoleCommands
         foreach (Mount mount in _table.Mounts.OrderBy(m => m.Path, StringComparer.Ordinal))
         {
             string line = mount.Plugin is { } plugin
-                ? string.Create(CultureInfo.InvariantCulture, $"{mount.Path}\t{mount.Definition.Plugin}\t{plugin.TypeName} {plugin.Version}\t{mount.ClientCount} clients")
+                ? string.Create(CultureInfo.InvariantCulture, $"{mount.Path}\t{mount.Definition.Plugin}\t{plugin.TypeName} {plugin.Version}\t{mount.ClientCount} clients\t{mount.SlowConsumerCount} dropped as slow")
                 : $"{mount.Path}\t{mount.Definition.Plugin}\tFAILED: {mount.LoadError}";
             output.WriteLine(line);
         }

@@ -43,11 +43,45 @@ internal sealed partial class MountRequestHandler : IMiddleware
 
         if (_table.IsShuttingDown)
         {
+            if (context.Request.Headers.Accept.ToString().Contains("text/event-stream", StringComparison.OrdinalIgnoreCase))
+            {
+                await StreamRunner.RefuseWithRetryAsync(context, mount, "shutting down").ConfigureAwait(false);
+                return;
+            }
+
             context.Response.Headers.RetryAfter = "5";
             await WriteTextAsync(context, StatusCodes.Status503ServiceUnavailable, "The host is shutting down.").ConfigureAwait(false);
             return;
         }
 
+        // A stream takes its slot before the plugin sees the request, so that a plugin never
+        // accepts a stream the host then refuses.
+        bool slotHeld = false;
+        if (context.Request.Headers.Accept.ToString().Contains("text/event-stream", StringComparison.OrdinalIgnoreCase))
+        {
+            if (!await _streams.TryEnterAsync(context, mount).ConfigureAwait(false))
+            {
+                return;
+            }
+
+            slotHeld = true;
+        }
+
+        try
+        {
+            await HandleAsync(context, mount, service, subPath, slotHeld).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (slotHeld)
+            {
+                mount.ExitStream();
+            }
+        }
+    }
+
+    private async Task HandleAsync(HttpContext context, Mount mount, ISseService service, string subPath, bool slotHeld)
+    {
         SseRequest request;
         try
         {
@@ -92,7 +126,7 @@ internal sealed partial class MountRequestHandler : IMiddleware
 
         if (answer.IsStream)
         {
-            await _streams.RunAsync(context, mount, service, request, answer.State).ConfigureAwait(false);
+            await _streams.RunAsync(context, mount, service, request, answer.State, slotHeld).ConfigureAwait(false);
             return;
         }
 

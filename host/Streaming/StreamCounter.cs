@@ -7,7 +7,7 @@ internal sealed class StreamCounter
 
     public int Count => Volatile.Read(ref _count);
 
-    public void Increment() => Interlocked.Increment(ref _count);
+    public int Increment() => Interlocked.Increment(ref _count);
 
     public void Decrement() => Interlocked.Decrement(ref _count);
 }

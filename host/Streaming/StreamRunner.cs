@@ -25,11 +25,35 @@ internal sealed partial class StreamRunner
         _logger = logger;
     }
 
-    public async Task RunAsync(HttpContext context, Mount mount, ISseService service, SseRequest request, object? state)
+    /// <summary>Takes a stream slot against the limits, or answers the client to retry later.</summary>
+    /// <returns>Whether a slot was taken; the caller gives it back with <see cref="Mount.ExitStream"/>.</returns>
+    public async Task<bool> TryEnterAsync(HttpContext context, Mount mount)
     {
-        if (!mount.TryEnterStream(_options.MaxStreams))
+        if (mount.TryEnterStream(_options.MaxStreams))
         {
-            await RefuseOverLimitAsync(context, mount).ConfigureAwait(false);
+            return true;
+        }
+
+        if (mount.CountRefusal() is > 0 and var refused)
+        {
+            LogOverLimit(_logger, mount.Path, refused, mount.StreamCount, _table.TotalStreams);
+        }
+
+        await RefuseWithRetryAsync(context, mount, "over capacity").ConfigureAwait(false);
+        return false;
+    }
+
+    /// <summary>Runs a stream; <paramref name="slotHeld"/> says whether the caller already took its slot.</summary>
+    public async Task RunAsync(HttpContext context, Mount mount, ISseService service, SseRequest request, object? state, bool slotHeld)
+    {
+        if (slotHeld)
+        {
+            await ServeAsync(context, mount, service, request, state).ConfigureAwait(false);
+            return;
+        }
+
+        if (!await TryEnterAsync(context, mount).ConfigureAwait(false))
+        {
             return;
         }
 
@@ -105,16 +129,19 @@ internal sealed partial class StreamRunner
         await session.RunAsync(context.Response.BodyWriter, preamble, context.RequestAborted).ConfigureAwait(false);
     }
 
-    private async Task RefuseOverLimitAsync(HttpContext context, Mount mount)
+    /// <summary>
+    /// Answers a stream that cannot be served now. An EventSource gives up for good on any status
+    /// but 200, so the answer is a 200 stream that carries only a retry delay and ends: the
+    /// browser comes back after it.
+    /// </summary>
+    public static async Task RefuseWithRetryAsync(HttpContext context, Mount mount, string why)
     {
-        // An EventSource gives up for good on any status but 200, so the answer is a 200 stream
-        // that carries only a retry delay and ends: the browser comes back after it.
-        LogOverLimit(_logger, mount.Path, mount.StreamCount, _table.TotalStreams);
+        mount.Metrics.Refused(mount.Path);
         StartEventStream(context);
-        int seconds = Math.Max(1, (mount.Definition.Delivery.RetryMilliseconds + 999) / 1000);
+        int seconds = (int)Math.Ceiling(mount.RefusalRetry.TotalSeconds);
         context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
-        await context.Response.BodyWriter.WriteAsync(": over capacity, retry later\n"u8.ToArray(), context.RequestAborted).ConfigureAwait(false);
-        await context.Response.BodyWriter.WriteAsync(mount.RetryFrame, context.RequestAborted).ConfigureAwait(false);
+        await context.Response.WriteAsync($": {why}, retry later\n", context.RequestAborted).ConfigureAwait(false);
+        await context.Response.BodyWriter.WriteAsync(mount.RefusalRetryFrame, context.RequestAborted).ConfigureAwait(false);
     }
 
     [LoggerMessage(EventId = 20, Level = LogLevel.Debug, Message = "{Path}: session {SessionId} connected from {Remote}")]
@@ -126,6 +153,6 @@ internal sealed partial class StreamRunner
     [LoggerMessage(EventId = 22, Level = LogLevel.Error, Message = "{Path}: the plugin threw while session {SessionId} connected; the client is dropped")]
     private static partial void LogConnectFailed(ILogger logger, Exception exception, string path, string sessionId);
 
-    [LoggerMessage(EventId = 27, Level = LogLevel.Warning, Message = "{Path}: stream refused, over the limit ({MountStreams} on the mount, {HostStreams} on the host); told to retry")]
-    private static partial void LogOverLimit(ILogger logger, string path, int mountStreams, int hostStreams);
+    [LoggerMessage(EventId = 27, Level = LogLevel.Warning, Message = "{Path}: stream refused, over the limit ({MountStreams} on the mount, {HostStreams} on the host); told to retry; {Refused} refused since the last such line")]
+    private static partial void LogOverLimit(ILogger logger, string path, long refused, int mountStreams, int hostStreams);
 }

@@ -27,7 +27,7 @@ public sealed class HostProcessTests
         await using SseStream stream = await SseStream.OpenAsync(new Uri(address, "/chat"));
 
         await host.CommandAsync("list");
-        await host.WaitForOutputAsync(l => l.StartsWith("/chat\tChat\tChat.ChatService", StringComparison.Ordinal) && l.EndsWith("1 clients", StringComparison.Ordinal), StartTimeout);
+        await host.WaitForOutputAsync(l => l.StartsWith("/chat\tChat\tChat.ChatService", StringComparison.Ordinal) && l.Contains("\t1 clients\t", StringComparison.Ordinal), StartTimeout);
         await host.WaitForOutputAsync(l => l.StartsWith("/clock\tClock\t", StringComparison.Ordinal), StartTimeout);
 
         await host.CommandAsync("broadcast /chat announcement hello from the operator");

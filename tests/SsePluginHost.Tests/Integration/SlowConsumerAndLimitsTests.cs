@@ -32,6 +32,7 @@ public sealed class SlowConsumerAndLimitsTests
         Assert.DoesNotContain(reader.SessionId, dropped, StringComparison.Ordinal);
         await host.Logs.WaitForAsync(l => l.Contains("left (SlowConsumer)", StringComparison.Ordinal), TimeSpan.FromSeconds(10));
         Assert.Equal(1, host.ClientCount("/echo"));
+        Assert.Contains("/echo\tFaulty\t1 clients\t1 dropped as slow", await host.Client.GetStringAsync("/"), StringComparison.Ordinal);
     }
 
     [Fact]
