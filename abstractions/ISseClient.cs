@@ -20,7 +20,10 @@ public interface ISseClient
     /// </summary>
     object? State { get; set; }
 
-    /// <summary>Whether the client is still connected.</summary>
+    /// <summary>
+    /// Whether the session is still open: connected now, or away for less than its grace period
+    /// and able to resume (events sent to it meanwhile are delivered when it does).
+    /// </summary>
     bool IsConnected { get; }
 
     /// <summary>Sends one event to this client (the original's <c>sendMsg</c>).</summary>

@@ -35,7 +35,9 @@ public interface ISseService
     void OnClientConnected(ISseClient client);
 
     /// <summary>
-    /// Called once when a client leaves (the original's <c>stop(reason)</c>).
+    /// Called once when a client leaves (the original's <c>stop(reason)</c>): when it is dropped,
+    /// too slow, or the host stops, at once; when its connection closes, once the mount's
+    /// <c>SessionGraceSeconds</c> have passed without it resuming the session.
     /// </summary>
     /// <param name="client">The client that left; sending to it does nothing.</param>
     /// <param name="reason">Why it left.</param>
