@@ -1,6 +1,11 @@
 using Microsoft.Extensions.Options;
 using SsePluginHost;
 
+if (args.Length > 0 && args[0] == "publish")
+{
+    return await SsePluginHost.Ingress.PublishCommand.RunAsync(args[1..], Console.In, Console.Out, Console.Error).ConfigureAwait(false);
+}
+
 WebApplication app;
 try
 {
@@ -14,6 +19,11 @@ catch (InvalidDataException ex)
 catch (InvalidOperationException ex) when (ex.Message.StartsWith("Failed to convert configuration value", StringComparison.Ordinal))
 {
     Console.Error.WriteLine($"error: invalid settings: {ex.Message}");
+    return 2;
+}
+catch (IOException ex)
+{
+    Console.Error.WriteLine($"error: {ex.Message}");
     return 2;
 }
 catch (OptionsValidationException ex)

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Primitives;
 using SsePluginHost.Configuration;
 using SsePluginHost.Diagnostics;
+using SsePluginHost.Ingress;
 using SsePluginHost.Mounts;
 using SsePluginHost.Operator;
 using SsePluginHost.Ping;
@@ -45,6 +46,7 @@ public static class SseHostApplication
 
         ConfigurationFiles.IgnoreReloadErrors(builder.Configuration);
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.AddServerHeader = false);
+        string? unixSocket = ListenOnUnixSocket(builder);
         IServiceCollection services = builder.Services;
         services.AddOptions<SseHostOptions>().Bind(builder.Configuration.GetSection(SseHostOptions.SectionName)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<SseHostOptions>, SseHostOptionsValidator>();
@@ -59,12 +61,17 @@ public static class SseHostApplication
         services.AddSingleton<StreamRunner>();
         services.AddSingleton<MountRequestHandler>();
         services.AddSingleton<ConsoleCommands>();
+        services.AddSingleton<PublishAccess>();
+        services.AddSingleton<PublishApi>();
+        services.AddSingleton<UdpRelay>();
+        services.AddHostedService(provider => provider.GetRequiredService<UdpRelay>());
         services.AddHostedService<PingService>();
         services.AddHostedService<OperatorConsole>();
 
         configure?.Invoke(builder);
         WebApplication app = builder.Build();
-        _ = app.Services.GetRequiredService<IOptions<SseHostOptions>>().Value;
+        SseHostOptions options = app.Services.GetRequiredService<IOptions<SseHostOptions>>().Value;
+        ILogger startLog = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("SsePluginHost.Startup");
         MountLoader loader = app.Services.GetRequiredService<MountLoader>();
         loader.LoadAll();
         MountTable table = app.Services.GetRequiredService<MountTable>();
@@ -75,7 +82,32 @@ public static class SseHostApplication
             app.Lifetime.ApplicationStopping.Register(watch.Dispose);
         }
 
+        if (unixSocket is not null)
+        {
+            UnixSocketFile.TryParseMode(options.Publish.UnixSocket.Mode, out UnixFileMode mode);
+            app.Lifetime.ApplicationStarted.Register(() =>
+            {
+                UnixSocketFile.ApplyMode(unixSocket, mode);
+                StartupLog.UnixSocket(startLog, unixSocket, UnixSocketFile.Describe(mode));
+            });
+            app.Lifetime.ApplicationStopped.Register(() => UnixSocketFile.Remove(unixSocket));
+        }
+
+        if (!options.Publish.Enabled)
+        {
+            StartupLog.PublishOff(startLog);
+        }
+        else if (app.Services.GetRequiredService<PublishAccess>().HasToken)
+        {
+            StartupLog.PublishWithToken(startLog, PublishApi.Prefix);
+        }
+        else
+        {
+            StartupLog.PublishLocalOnly(startLog, PublishApi.Prefix);
+        }
+
         app.UseMiddleware<MountRequestHandler>();
+        PublishApi.Map(app);
         app.MapGet("/", () => Results.Text(DescribeMounts(table), "text/plain", Encoding.UTF8));
         app.MapFallback(context =>
         {
@@ -83,6 +115,25 @@ public static class SseHostApplication
             return context.Response.WriteAsync($"Nothing is mounted at {context.Request.Path}; GET / lists the mounts.\n");
         });
         return app;
+    }
+
+    /// <summary>
+    /// Adds the Unix socket, if one is configured, to the addresses Kestrel listens on, after
+    /// replacing a stale socket file left by a crash.
+    /// </summary>
+    private static string? ListenOnUnixSocket(WebApplicationBuilder builder)
+    {
+        string? configured = builder.Configuration[$"{SseHostOptions.SectionName}:Publish:UnixSocket:Path"];
+        if (string.IsNullOrWhiteSpace(configured))
+        {
+            return null;
+        }
+
+        string path = System.IO.Path.GetFullPath(configured, builder.Environment.ContentRootPath);
+        UnixSocketFile.PrepareForBind(path);
+        string urls = builder.Configuration[WebHostDefaults.ServerUrlsKey] is { Length: > 0 } given ? given : "http://localhost:5000";
+        builder.WebHost.UseUrls($"{urls};http://unix:{path}");
+        return path;
     }
 
     private static string DescribeMounts(MountTable table)

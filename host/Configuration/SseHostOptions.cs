@@ -24,6 +24,9 @@ public sealed class SseHostOptions
     /// <summary>Per-stream limits.</summary>
     public StreamOptions Streams { get; set; } = new();
 
+    /// <summary>The publish API for other processes: HTTP under <c>/_host/</c>, a Unix socket, UDP.</summary>
+    public PublishOptions Publish { get; set; } = new();
+
     /// <summary>Delivery settings for every mount; a mount's entry may override each of them.</summary>
     public MountSettings MountDefaults { get; set; } = new();
 

@@ -43,6 +43,38 @@ internal sealed class SseHostOptionsValidator : IValidateOptions<SseHostOptions>
             failures.Add($"SseHost:MountDefaults: {problem}.");
         }
 
+        if (options.Publish.Udp is { Enabled: true } udp)
+        {
+            if (!System.Net.IPAddress.TryParse(udp.Address, out System.Net.IPAddress? address))
+            {
+                failures.Add($"SseHost:Publish:Udp:Address must be an IP address, not '{udp.Address}'.");
+            }
+            else if (!System.Net.IPAddress.IsLoopback(address) && !udp.AllowRemote)
+            {
+                failures.Add($"SseHost:Publish:Udp:Address {udp.Address} is not loopback: UDP has no authentication, so set SseHost:Publish:Udp:AllowRemote to true to bind it anyway.");
+            }
+
+            if (udp.Port is < 0 or > 65535)
+            {
+                failures.Add($"SseHost:Publish:Udp:Port must be between 0 and 65535, not {udp.Port}.");
+            }
+
+            if (udp.MaxDatagramBytes is < 64 or > 65507)
+            {
+                failures.Add($"SseHost:Publish:Udp:MaxDatagramBytes must be between 64 and 65507, not {udp.MaxDatagramBytes}.");
+            }
+        }
+
+        if (!string.IsNullOrWhiteSpace(options.Publish.UnixSocket.Path) && !Ingress.UnixSocketFile.TryParseMode(options.Publish.UnixSocket.Mode, out _))
+        {
+            failures.Add($"SseHost:Publish:UnixSocket:Mode must be an octal file mode such as 0660, not '{options.Publish.UnixSocket.Mode}'.");
+        }
+
+        if (options.Publish.Token is { Length: > 0 and < 16 })
+        {
+            failures.Add("SseHost:Publish:Token must be at least 16 characters long.");
+        }
+
         if (options.Streams.MaxRequestBodyBytes is < 0)
         {
             failures.Add($"SseHost:Streams:MaxRequestBodyBytes must not be negative, not {options.Streams.MaxRequestBodyBytes}.");

@@ -4,7 +4,7 @@ namespace SsePluginHost.Diagnostics;
 
 /// <summary>
 /// The host's metrics on the <c>SsePluginHost</c> meter, readable with <c>dotnet-counters
-/// monitor --counters SsePluginHost</c> or any OpenTelemetry exporter. Each carries the mount path.
+/// monitor --counters SsePluginHost</c> or any OpenTelemetry exporter. Each carries the mount path (UDP datagrams: the result).
 /// </summary>
 internal sealed class HostMetrics
 {
@@ -15,6 +15,7 @@ internal sealed class HostMetrics
     private readonly Counter<long> _slowConsumers;
     private readonly Counter<long> _refused;
     private readonly Counter<long> _resets;
+    private readonly Counter<long> _datagrams;
 
     public HostMetrics(IMeterFactory meterFactory)
     {
@@ -24,6 +25,7 @@ internal sealed class HostMetrics
         _slowConsumers = meter.CreateCounter<long>("ssehost.slow_consumers", "{client}", "Clients dropped because their queue was full.");
         _refused = meter.CreateCounter<long>("ssehost.streams_refused", "{stream}", "Streams told to retry later: over a limit or shutting down.");
         _resets = meter.CreateCounter<long>("ssehost.resets", "{stream}", "Reconnects whose Last-Event-ID was older than the history.");
+        _datagrams = meter.CreateCounter<long>("ssehost.udp.datagrams", "{datagram}", "UDP datagrams received, by result.");
     }
 
     public void StreamOpened(string mount) => _streams.Add(1, Tag(mount));
@@ -37,6 +39,8 @@ internal sealed class HostMetrics
     public void Refused(string mount) => _refused.Add(1, Tag(mount));
 
     public void Reset(string mount) => _resets.Add(1, Tag(mount));
+
+    public void Datagram(string result) => _datagrams.Add(1, new KeyValuePair<string, object?>("result", result));
 
     private static KeyValuePair<string, object?> Tag(string mount) => new("mount", mount);
 }

@@ -116,14 +116,17 @@ internal sealed partial class Mount : ISseMount, IAsyncDisposable
     /// Numbers, frames, records and queues one event for every attached session; never waits for
     /// any one of them. An event without an id gets the mount's next id.
     /// </summary>
-    public int Broadcast(SseEvent sseEvent)
+    public int Broadcast(SseEvent sseEvent) => Broadcast(sseEvent, out _);
+
+    /// <summary>Broadcasts an event and says which id it got.</summary>
+    public int Broadcast(SseEvent sseEvent, out string id)
     {
         ArgumentNullException.ThrowIfNull(sseEvent);
         int queued = 0;
         lock (_publishLock)
         {
             long sequence = ++_sequence;
-            string id = sseEvent.Id ?? (_idBase + sequence).ToString(CultureInfo.InvariantCulture);
+            id = sseEvent.Id ?? (_idBase + sequence).ToString(CultureInfo.InvariantCulture);
             byte[] frame = SseFramer.Frame(sseEvent.EventType, sseEvent.Data, id);
             _history.Append(id, sequence, frame, Environment.TickCount64);
             Outgoing item = new(frame, sequence);

@@ -27,7 +27,10 @@ internal sealed partial class MountRequestHandler : IMiddleware
 
     public async Task InvokeAsync(HttpContext context, RequestDelegate next)
     {
-        Mount? mount = _table.Match(context.Request.Path.Value ?? "/", out string subPath);
+        string subPath = string.Empty;
+        Mount? mount = context.Request.Path.StartsWithSegments(Configuration.MountDefinitionReader.ReservedPrefix, StringComparison.OrdinalIgnoreCase)
+            ? null
+            : _table.Match(context.Request.Path.Value ?? "/", out subPath);
         if (mount is null)
         {
             await next(context).ConfigureAwait(false);

@@ -76,7 +76,8 @@ internal sealed class TestHost : IAsyncDisposable
             ["--contentRoot", contentRoot, "--urls", "http://127.0.0.1:0"],
             builder => builder.Logging.ClearProviders().AddProvider(logs));
         await app.StartAsync();
-        string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
+        string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses
+            .First(a => !a.Contains("unix:", StringComparison.Ordinal));
         return new TestHost(app, new Uri(address), logs, contentRoot) { _settings = root };
     }
 

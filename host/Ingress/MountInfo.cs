@@ -1,0 +1,14 @@
+using System.Text.Json.Serialization;
+
+namespace SsePluginHost.Ingress;
+
+/// <summary>One mount in <c>GET /_host/mounts</c>.</summary>
+internal sealed record MountInfo(
+    [property: JsonPropertyName("path")] string Path,
+    [property: JsonPropertyName("plugin")] string Plugin,
+    [property: JsonPropertyName("type")] string? Type,
+    [property: JsonPropertyName("version")] string? Version,
+    [property: JsonPropertyName("clients")] int Clients,
+    [property: JsonPropertyName("streams")] int Streams,
+    [property: JsonPropertyName("slowConsumers")] long SlowConsumers,
+    [property: JsonPropertyName("error")][property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Error);

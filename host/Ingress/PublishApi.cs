@@ -1,0 +1,148 @@
+using System.Globalization;
+using Microsoft.Extensions.Options;
+using SsePluginHost.Abstractions;
+using SsePluginHost.Configuration;
+using SsePluginHost.Mounts;
+using SsePluginHost.Streaming;
+
+namespace SsePluginHost.Ingress;
+
+/// <summary>
+/// The publish API under <c>/_host/</c>, for other processes: publish an event to a mount or a
+/// session, list the mounts and a mount's clients, drop a client. Published events take the same
+/// path as a plugin's own broadcast (ids, history, queues).
+/// </summary>
+internal sealed partial class PublishApi
+{
+    /// <summary>The prefix the API lives under; no mount may use it.</summary>
+    public const string Prefix = MountDefinitionReader.ReservedPrefix;
+
+    private readonly MountTable _table;
+    private readonly PublishAccess _access;
+    private readonly SseHostOptions _options;
+    private readonly ILogger<PublishApi> _logger;
+
+    public PublishApi(MountTable table, PublishAccess access, IOptions<SseHostOptions> options, ILogger<PublishApi> logger)
+    {
+        _table = table;
+        _access = access;
+        _options = options.Value;
+        _logger = logger;
+    }
+
+    /// <summary>Maps the API's endpoints, each behind the access check.</summary>
+    public static void Map(WebApplication app)
+    {
+        PublishApi api = app.Services.GetRequiredService<PublishApi>();
+        if (!api._options.Publish.Enabled)
+        {
+            return;
+        }
+
+        RouteGroupBuilder group = app.MapGroup(Prefix);
+        group.AddEndpointFilter(async (context, next) =>
+            api._access.Check(context.HttpContext) is { } refusal
+                ? Results.Text(refusal.Message + "\n", "text/plain", statusCode: refusal.Status)
+                : await next(context).ConfigureAwait(false));
+        group.MapPost("/publish/{**mount}", api.PublishAsync);
+        group.MapGet("/mounts", api.ListMounts);
+        group.MapGet("/clients/{**mount}", api.ListClients);
+        group.MapDelete("/sessions/{session}", api.Drop);
+        group.MapFallback(() => Results.Text(
+            $"Unknown publish API call. POST {Prefix}/publish/<mount>, GET {Prefix}/mounts, GET {Prefix}/clients/<mount>, DELETE {Prefix}/sessions/<id>\n",
+            "text/plain", statusCode: StatusCodes.Status404NotFound));
+    }
+
+    /// <summary>Finds a mount from the path segment after the API's verb (<c>chat</c> for <c>/chat</c>).</summary>
+    private Mount? FindMount(string? mount) => _table.Find("/" + (mount ?? string.Empty).Trim('/'));
+
+    private async Task<IResult> PublishAsync(HttpContext context, string? mount)
+    {
+        Mount? target = FindMount(mount);
+        if (target is null)
+        {
+            return Results.Text($"Nothing is mounted at /{mount}; GET {Prefix}/mounts lists the mounts.\n", "text/plain", statusCode: StatusCodes.Status404NotFound);
+        }
+
+        PublishRequest request;
+        try
+        {
+            request = await PublishRequestReader.ReadAsync(context.Request, _options.Streams.MaxRequestBodyBytes, context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (BadHttpRequestException ex)
+        {
+            return Results.Text(ex.Message + "\n", "text/plain", statusCode: ex.StatusCode);
+        }
+
+        if (request.Group is not null)
+        {
+            return Results.Text("Groups are not supported yet: publish to a mount or a session.\n", "text/plain", statusCode: StatusCodes.Status400BadRequest);
+        }
+
+        SseEvent sseEvent;
+        try
+        {
+            sseEvent = new SseEvent(request.EventType, request.Data, request.Id);
+        }
+        catch (ArgumentException ex)
+        {
+            return Results.Text(ex.Message + "\n", "text/plain", statusCode: StatusCodes.Status400BadRequest);
+        }
+
+        if (request.Session is { } sessionId)
+        {
+            SseSession? session = target.FindSession(sessionId);
+            if (session is null)
+            {
+                return Results.Text($"No open session '{sessionId}' at {target.Path}.\n", "text/plain", statusCode: StatusCodes.Status404NotFound);
+            }
+
+            bool sent = session.Send(sseEvent);
+            LogPublished(_logger, target.Path, sseEvent.EventType ?? "message", sent ? 1 : 0);
+            return Results.Json(new PublishResult(target.Path, sessionId, null, sent ? 1 : 0));
+        }
+
+        int delivered = target.Broadcast(sseEvent, out string id);
+        LogPublished(_logger, target.Path, sseEvent.EventType ?? "message", delivered);
+        return Results.Json(new PublishResult(target.Path, null, id, delivered));
+    }
+
+    private IResult ListMounts() => Results.Json(_table.Mounts
+        .OrderBy(m => m.Path, StringComparer.Ordinal)
+        .Select(m => new MountInfo(
+            m.Path,
+            m.Definition.Plugin,
+            m.Plugin?.TypeName,
+            m.Plugin?.Version,
+            m.ClientCount,
+            m.StreamCount,
+            m.SlowConsumerCount,
+            m.LoadError)));
+
+    private IResult ListClients(string? mount)
+    {
+        Mount? target = FindMount(mount);
+        return target is null
+            ? Results.Text($"Nothing is mounted at /{mount}.\n", "text/plain", statusCode: StatusCodes.Status404NotFound)
+            : Results.Json(target.Sessions.Select(s => new ClientInfo(
+                s.SessionId,
+                s.Request.RemoteAddress,
+                s.ConnectedAt.ToString("O", CultureInfo.InvariantCulture),
+                s.IsAttached)));
+    }
+
+    private IResult Drop(string session)
+    {
+        SseSession? client = _table.FindSession(session);
+        if (client is null)
+        {
+            return Results.Text($"No open session '{session}'.\n", "text/plain", statusCode: StatusCodes.Status404NotFound);
+        }
+
+        client.Drop();
+        return Results.Json(new DropResult(session, client.MountPath));
+    }
+
+    [LoggerMessage(EventId = 51, Level = LogLevel.Debug, Message = "Publish API: {Path} event {EventType} delivered to {Delivered}")]
+    private static partial void LogPublished(ILogger logger, string path, string eventType, int delivered);
+}

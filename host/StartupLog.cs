@@ -1,0 +1,17 @@
+namespace SsePluginHost;
+
+/// <summary>The lines the host logs once at start about how it can be reached.</summary>
+internal static partial class StartupLog
+{
+    [LoggerMessage(EventId = 70, Level = LogLevel.Information, Message = "Unix socket {Path} serves the publish API and the mounts (mode {Mode})")]
+    public static partial void UnixSocket(ILogger logger, string path, string mode);
+
+    [LoggerMessage(EventId = 71, Level = LogLevel.Information, Message = "Publish API at {Prefix}/ requires Authorization: Bearer <token>")]
+    public static partial void PublishWithToken(ILogger logger, string prefix);
+
+    [LoggerMessage(EventId = 72, Level = LogLevel.Warning, Message = "Publish API at {Prefix}/ has no token configured (SseHost:Publish:Token): it answers only loopback and the Unix socket")]
+    public static partial void PublishLocalOnly(ILogger logger, string prefix);
+
+    [LoggerMessage(EventId = 73, Level = LogLevel.Information, Message = "Publish API is off (SseHost:Publish:Enabled = false)")]
+    public static partial void PublishOff(ILogger logger);
+}
