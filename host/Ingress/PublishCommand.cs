@@ -46,9 +46,10 @@ internal static class PublishCommand
         }
 
         string mount = positional[0].Trim('/');
+        // Data read from standard input loses one final line break, as with $(...) in a shell.
         string data = positional.Count == 2 && positional[1] != "-"
             ? positional[1]
-            : await input.ReadToEndAsync().ConfigureAwait(false);
+            : TrimFinalLineBreak(await input.ReadToEndAsync().ConfigureAwait(false));
         string? token = options.GetValueOrDefault("token") ?? Environment.GetEnvironmentVariable("SseHost__Publish__Token");
 
         using HttpClient http = CreateClient(options, out Uri baseAddress);
@@ -82,6 +83,9 @@ internal static class PublishCommand
         await output.WriteLineAsync(body).ConfigureAwait(false);
         return 0;
     }
+
+    private static string TrimFinalLineBreak(string text) =>
+        text.EndsWith("\r\n", StringComparison.Ordinal) ? text[..^2] : text.EndsWith('\n') ? text[..^1] : text;
 
     private static HttpClient CreateClient(Dictionary<string, string> options, out Uri baseAddress)
     {

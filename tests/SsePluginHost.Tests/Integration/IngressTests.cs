@@ -130,7 +130,7 @@ public sealed class IngressTests
         Assert.Equal(1, JsonDocument.Parse(output).RootElement.GetProperty("delivered").GetInt32());
         Assert.Equal("from a shell script", (await s.NextAsync("script")).Data);
 
-        (int stdinCode, _, string stdinError) = await RunPublishAsync(["publish", "quiet", "-", "--event", "piped", "--url", host.BaseAddress.ToString()], stdin: "line 1\nline 2");
+        (int stdinCode, _, string stdinError) = await RunPublishAsync(["publish", "quiet", "-", "--event", "piped", "--url", host.BaseAddress.ToString()], stdin: "line 1\nline 2\n");
         Assert.True(stdinCode == 0, stdinError);
         Assert.Equal("line 1\nline 2", (await s.NextAsync("piped")).Data);
 
