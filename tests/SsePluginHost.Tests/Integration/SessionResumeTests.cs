@@ -23,7 +23,7 @@ public sealed class SessionResumeTests
         await first.DisposeAsync();
 
         // While it is away: the plugin still finds it, keeps its state, and can send to it alone.
-        await WaitUntilAsync(() => !IsAttached(host, id));
+        await Eventually.TrueAsync(() => !IsAttached(host, id));
         Assert.Equal("alice", (await host.Client.GetStringAsync($"/echo?session={id}&whoami=1")).Trim());
         Assert.Equal(HttpStatusCode.OK, (await host.Client.GetAsync($"/echo?session={id}&event=private&data=while-away")).StatusCode);
         host.Broadcast("/echo", "news", "missed");
@@ -79,15 +79,6 @@ public sealed class SessionResumeTests
         host.Services.GetService(typeof(SsePluginHost.Mounts.MountTable)) is SsePluginHost.Mounts.MountTable table
         && table.FindSession(sessionId) is { IsAttached: true };
 
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        using CancellationTokenSource timeout = new(TimeSpan.FromSeconds(10));
-        using PeriodicTimer tick = new(TimeSpan.FromMilliseconds(20));
-        while (!condition())
-        {
-            await tick.WaitForNextTickAsync(timeout.Token);
-        }
-    }
 
     private static async Task<SseItem<string>?> TryNextOfTypeAsync(SseStream stream, string type, TimeSpan within)
     {

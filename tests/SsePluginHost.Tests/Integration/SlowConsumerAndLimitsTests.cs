@@ -17,7 +17,7 @@ public sealed class SlowConsumerAndLimitsTests
             """{ "Streams": { "QueueCapacity": 64, "QueueBytes": 1048576 } }""");
         await using SseStream reader = await host.OpenStreamAsync("/echo");
         using Socket stalled = await OpenStalledStreamAsync(host.BaseAddress, "/echo");
-        await WaitUntilAsync(() => host.ClientCount("/echo") == 2);
+        await Eventually.TrueAsync(() => host.ClientCount("/echo") == 2);
 
         string payload = new('x', 64 * 1024);
         const int count = 300;
@@ -63,7 +63,7 @@ public sealed class SlowConsumerAndLimitsTests
         await host.Logs.WaitForAsync(l => l.Contains("/a: stream refused, over the limit", StringComparison.Ordinal), TimeSpan.FromSeconds(5));
 
         await a.DisposeAsync();
-        await WaitUntilAsync(() => host.TotalStreams() == 1);
+        await Eventually.TrueAsync(() => host.TotalStreams() == 1);
         await using SseStream again = await host.OpenStreamAsync("/a");
         Assert.NotEmpty(again.SessionId);
     }
@@ -93,13 +93,4 @@ public sealed class SlowConsumerAndLimitsTests
         return socket;
     }
 
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        using CancellationTokenSource timeout = new(TimeSpan.FromSeconds(10));
-        using PeriodicTimer tick = new(TimeSpan.FromMilliseconds(20));
-        while (!condition())
-        {
-            await tick.WaitForNextTickAsync(timeout.Token);
-        }
-    }
 }
