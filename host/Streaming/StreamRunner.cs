@@ -85,6 +85,11 @@ internal sealed partial class StreamRunner
 
     private async Task ServeAsync(HttpContext context, Mount mount, ISseService service, SseRequest request, object? state)
     {
+        // The headers go out first: if the client is already gone, no session is created or
+        // taken over, so none is left without a connection or a grace timer.
+        StartEventStream(context);
+        await context.Response.StartAsync(context.RequestAborted).ConfigureAwait(false);
+
         string? wanted = request.GetField("session") ?? request.GetHeader("X-Session-Id");
         SseSession? session = wanted is null ? null : mount.FindSession(wanted);
         bool resumed = session is not null && session.IsConnected;
@@ -96,9 +101,6 @@ internal sealed partial class StreamRunner
         {
             session = mount.CreateSession(request, state, _options.QueueCapacity, _options.QueueBytes);
         }
-
-        StartEventStream(context);
-        await context.Response.StartAsync(context.RequestAborted).ConfigureAwait(false);
 
         List<ReadOnlyMemory<byte>> preamble = mount.AttachStream(session!, LastEventId(context, request), resumed);
         if (_table.IsShuttingDown || mount.IsRetired)
