@@ -47,12 +47,46 @@ public static class SseHostApplication
         ConfigurationFiles.IgnoreReloadErrors(builder.Configuration);
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.AddServerHeader = false);
         string? unixSocket = ListenOnUnixSocket(builder);
-        IServiceCollection services = builder.Services;
-        services.AddOptions<SseHostOptions>().Bind(builder.Configuration.GetSection(SseHostOptions.SectionName)).ValidateOnStart();
+        AddHostServices(builder.Services, builder.Configuration);
+
+        configure?.Invoke(builder);
+        WebApplication app = builder.Build();
+        SseHostOptions options = app.Services.GetRequiredService<IOptions<SseHostOptions>>().Value;
+        ILogger startLog = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("SsePluginHost.Startup");
+        MountLoader loader = app.Services.GetRequiredService<MountLoader>();
+        loader.LoadAll();
+        MountTable table = app.Services.GetRequiredService<MountTable>();
+        app.Lifetime.ApplicationStopping.Register(table.BeginShutdown);
+        if (options.ReloadOnChange)
+        {
+            IDisposable watch = ChangeToken.OnChange(app.Configuration.GetReloadToken, loader.OnConfigurationChanged);
+            app.Lifetime.ApplicationStopping.Register(watch.Dispose);
+        }
+
+        if (unixSocket is not null)
+        {
+            ManageUnixSocket(app, unixSocket, options.Publish.UnixSocket.Mode, startLog);
+        }
+
+        LogPublishAccess(startLog, options.Publish.Enabled, app.Services.GetRequiredService<PublishAccess>().HasToken);
+        app.UseMiddleware<MountRequestHandler>();
+        PublishApi.Map(app);
+        app.MapGet("/", () => Results.Text(DescribeMounts(table), "text/plain", Encoding.UTF8));
+        app.MapFallback(context =>
+        {
+            context.Response.StatusCode = StatusCodes.Status404NotFound;
+            return context.Response.WriteAsync($"Nothing is mounted at {context.Request.Path}; GET / lists the mounts.\n");
+        });
+        return app;
+    }
+
+    private static void AddHostServices(IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<SseHostOptions>().Bind(configuration.GetSection(SseHostOptions.SectionName)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<SseHostOptions>, SseHostOptionsValidator>();
         services.AddSingleton(TimeProvider.System);
         services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(
-            builder.Configuration.GetValue($"{SseHostOptions.SectionName}:{nameof(SseHostOptions.ShutdownTimeoutSeconds)}", 5.0)));
+            configuration.GetValue($"{SseHostOptions.SectionName}:{nameof(SseHostOptions.ShutdownTimeoutSeconds)}", 5.0)));
         services.AddMetrics();
         services.AddSingleton<HostMetrics>();
         services.AddSingleton<MountTable>();
@@ -67,54 +101,34 @@ public static class SseHostApplication
         services.AddHostedService(provider => provider.GetRequiredService<UdpRelay>());
         services.AddHostedService<PingService>();
         services.AddHostedService<OperatorConsole>();
+    }
 
-        configure?.Invoke(builder);
-        WebApplication app = builder.Build();
-        SseHostOptions options = app.Services.GetRequiredService<IOptions<SseHostOptions>>().Value;
-        ILogger startLog = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("SsePluginHost.Startup");
-        MountLoader loader = app.Services.GetRequiredService<MountLoader>();
-        loader.LoadAll();
-        MountTable table = app.Services.GetRequiredService<MountTable>();
-        app.Lifetime.ApplicationStopping.Register(table.BeginShutdown);
-        if (app.Services.GetRequiredService<IOptions<SseHostOptions>>().Value.ReloadOnChange)
+    /// <summary>Gives the bound socket its mode once the server listens, and removes it when the host stops.</summary>
+    private static void ManageUnixSocket(WebApplication app, string path, string modeText, ILogger log)
+    {
+        UnixSocketFile.TryParseMode(modeText, out UnixFileMode mode);
+        app.Lifetime.ApplicationStarted.Register(() =>
         {
-            IDisposable watch = ChangeToken.OnChange(app.Configuration.GetReloadToken, loader.OnConfigurationChanged);
-            app.Lifetime.ApplicationStopping.Register(watch.Dispose);
-        }
+            UnixSocketFile.ApplyMode(path, mode);
+            StartupLog.UnixSocket(log, path, UnixSocketFile.Describe(mode));
+        });
+        app.Lifetime.ApplicationStopped.Register(() => UnixSocketFile.Remove(path));
+    }
 
-        if (unixSocket is not null)
+    private static void LogPublishAccess(ILogger log, bool enabled, bool hasToken)
+    {
+        if (!enabled)
         {
-            UnixSocketFile.TryParseMode(options.Publish.UnixSocket.Mode, out UnixFileMode mode);
-            app.Lifetime.ApplicationStarted.Register(() =>
-            {
-                UnixSocketFile.ApplyMode(unixSocket, mode);
-                StartupLog.UnixSocket(startLog, unixSocket, UnixSocketFile.Describe(mode));
-            });
-            app.Lifetime.ApplicationStopped.Register(() => UnixSocketFile.Remove(unixSocket));
+            StartupLog.PublishOff(log);
         }
-
-        if (!options.Publish.Enabled)
+        else if (hasToken)
         {
-            StartupLog.PublishOff(startLog);
-        }
-        else if (app.Services.GetRequiredService<PublishAccess>().HasToken)
-        {
-            StartupLog.PublishWithToken(startLog, PublishApi.Prefix);
+            StartupLog.PublishWithToken(log, PublishApi.Prefix);
         }
         else
         {
-            StartupLog.PublishLocalOnly(startLog, PublishApi.Prefix);
+            StartupLog.PublishLocalOnly(log, PublishApi.Prefix);
         }
-
-        app.UseMiddleware<MountRequestHandler>();
-        PublishApi.Map(app);
-        app.MapGet("/", () => Results.Text(DescribeMounts(table), "text/plain", Encoding.UTF8));
-        app.MapFallback(context =>
-        {
-            context.Response.StatusCode = StatusCodes.Status404NotFound;
-            return context.Response.WriteAsync($"Nothing is mounted at {context.Request.Path}; GET / lists the mounts.\n");
-        });
-        return app;
     }
 
     /// <summary>

@@ -24,8 +24,7 @@ internal sealed partial class UdpRelay : IHostedService, IDisposable
     private Task _loop = Task.CompletedTask;
     private long _accepted;
     private long _refused;
-    private long _refusedSinceLog;
-    private long _lastLogTicks = long.MinValue / 2;
+    private readonly LogThrottle _refusedLog = new(TimeSpan.FromSeconds(10));
 
     public UdpRelay(IOptions<SseHostOptions> options, MountTable table, HostMetrics metrics, ILogger<UdpRelay> logger)
     {
@@ -142,13 +141,10 @@ internal sealed partial class UdpRelay : IHostedService, IDisposable
     private void Refuse(string why, EndPoint? remote, string result)
     {
         Interlocked.Increment(ref _refused);
-        Interlocked.Increment(ref _refusedSinceLog);
         _metrics.Datagram(result);
-        long now = Environment.TickCount64;
-        long last = Interlocked.Read(ref _lastLogTicks);
-        if (now - last >= 10_000 && Interlocked.CompareExchange(ref _lastLogTicks, now, last) == last)
+        if (_refusedLog.Count() is > 0 and var count)
         {
-            LogRefused(_logger, Interlocked.Exchange(ref _refusedSinceLog, 0), remote?.ToString() ?? "?", why);
+            LogRefused(_logger, count, remote?.ToString() ?? "?", why);
         }
     }
 

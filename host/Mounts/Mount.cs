@@ -31,8 +31,7 @@ internal sealed partial class Mount : ISseMount, IAsyncDisposable
     private readonly ILogger _logger;
     private readonly byte[] _retryFrame;
     private readonly byte[] _refusalRetryFrame;
-    private long _lastOverLimitLog = long.MinValue / 2;
-    private long _refusedSinceLog;
+    private readonly LogThrottle _refusals = new(TimeSpan.FromSeconds(10));
     private long _sequence;
     private int _liveSessions;
     private int _streams;
@@ -214,18 +213,7 @@ internal sealed partial class Mount : ISseMount, IAsyncDisposable
     /// Counts a refused stream; returns how many were refused since the last log line when it is
     /// time for another (at most one every 10 seconds per mount), or 0.
     /// </summary>
-    public long CountRefusal()
-    {
-        long refused = Interlocked.Increment(ref _refusedSinceLog);
-        long now = Environment.TickCount64;
-        long last = Interlocked.Read(ref _lastOverLimitLog);
-        if (now - last < 10_000 || Interlocked.CompareExchange(ref _lastOverLimitLog, now, last) != last)
-        {
-            return 0;
-        }
-
-        return Math.Max(refused, Interlocked.Exchange(ref _refusedSinceLog, 0));
-    }
+    public long CountRefusal() => _refusals.Count();
 
     /// <summary>The delay a refused client is told to wait: the mount's retry, at least a second.</summary>
     public TimeSpan RefusalRetry { get; }
