@@ -93,6 +93,8 @@ public static class SseHostApplication
         services.AddSingleton<PluginFactory>();
         services.AddSingleton<MountLoader>();
         services.AddSingleton<StreamRunner>();
+        services.AddSingleton(provider => new FlushTicker(TimeSpan.FromMilliseconds(
+            provider.GetRequiredService<IOptions<SseHostOptions>>().Value.Streams.CoalesceMilliseconds)));
         services.AddSingleton<MountRequestHandler>();
         services.AddSingleton<ConsoleCommands>();
         services.AddSingleton<PublishAccess>();

@@ -28,6 +28,11 @@ internal sealed class SseHostOptionsValidator : IValidateOptions<SseHostOptions>
             failures.Add($"SseHost:Streams:QueueBytes must be at least 1024, not {options.Streams.QueueBytes}.");
         }
 
+        if (!(options.Streams.CoalesceMilliseconds is >= 0 and <= 1000))
+        {
+            failures.Add($"SseHost:Streams:CoalesceMilliseconds must be between 0 and 1000, not {options.Streams.CoalesceMilliseconds}.");
+        }
+
         if (options.Streams.MaxStreams is < 0)
         {
             failures.Add($"SseHost:Streams:MaxStreams must be 0 (no limit) or more, not {options.Streams.MaxStreams}.");

@@ -9,6 +9,12 @@ public sealed class StreamOptions
     /// <summary>Bytes a client may have queued before it is dropped as a slow consumer.</summary>
     public int QueueBytes { get; set; } = 4 * 1024 * 1024;
 
+    /// <summary>
+    /// How long a writer waits, after an event arrives for its client, for more to join it in one
+    /// write; 0 writes each event at once. A few milliseconds cut the system calls per event.
+    /// </summary>
+    public double CoalesceMilliseconds { get; set; }
+
     /// <summary>The most streams the host serves at once, over all mounts; 0 for no limit.</summary>
     public int MaxStreams { get; set; }
 

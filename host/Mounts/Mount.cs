@@ -143,10 +143,10 @@ internal sealed partial class Mount : ISseMount, IAsyncDisposable
     }
 
     /// <summary>Registers a new session (findable from now on; it receives broadcasts once attached).</summary>
-    public SseSession CreateSession(SseRequest request, object? state, int queueCapacity, long maxQueueBytes)
+    public SseSession CreateSession(SseRequest request, object? state, int queueCapacity, long maxQueueBytes, FlushTicker ticker)
     {
         SseSession session = new(this, SessionIds.NewId(), request, state, queueCapacity, maxQueueBytes,
-            TimeSpan.FromSeconds(Definition.Delivery.SessionGraceSeconds));
+            TimeSpan.FromSeconds(Definition.Delivery.SessionGraceSeconds), ticker);
         Interlocked.Increment(ref _liveSessions);
         _sessions[session.SessionId] = session;
         return session;

@@ -19,6 +19,7 @@ internal sealed class SseSession : ISseClient
     private readonly Channel<Outgoing> _queue;
     private readonly long _maxQueueBytes;
     private readonly TimeSpan _grace;
+    private readonly FlushTicker _ticker;
     private readonly Lock _gate = new();
     private Connection? _connection;
     private Timer? _graceTimer;
@@ -30,8 +31,9 @@ internal sealed class SseSession : ISseClient
     private int _notified;
     private volatile bool _receivesBroadcasts;
 
-    public SseSession(Mount mount, string sessionId, SseRequest request, object? state, int queueCapacity, long maxQueueBytes, TimeSpan grace)
+    public SseSession(Mount mount, string sessionId, SseRequest request, object? state, int queueCapacity, long maxQueueBytes, TimeSpan grace, FlushTicker ticker)
     {
+        _ticker = ticker;
         _mount = mount;
         SessionId = sessionId;
         Request = request;
@@ -212,6 +214,12 @@ internal sealed class SseSession : ISseClient
             FlushResult first = await output.FlushAsync(me.Token).ConfigureAwait(false);
             while (!first.IsCompleted && await reader.WaitToReadAsync(me.Token).ConfigureAwait(false))
             {
+                if (_ticker.Enabled)
+                {
+                    // Let the events of the next moment join this one in a single write.
+                    await _ticker.NextAsync().ConfigureAwait(false);
+                }
+
                 long skipThrough = Volatile.Read(ref _skipThrough);
                 long released = 0;
                 while (reader.TryRead(out Outgoing item))

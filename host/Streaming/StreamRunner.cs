@@ -17,9 +17,11 @@ internal sealed partial class StreamRunner
     private readonly MountTable _table;
     private readonly StreamOptions _options;
     private readonly ILogger<StreamRunner> _logger;
+    private readonly FlushTicker _ticker;
 
-    public StreamRunner(MountTable table, IOptions<SseHostOptions> options, ILogger<StreamRunner> logger)
+    public StreamRunner(MountTable table, FlushTicker ticker, IOptions<SseHostOptions> options, ILogger<StreamRunner> logger)
     {
+        _ticker = ticker;
         _table = table;
         _options = options.Value.Streams;
         _logger = logger;
@@ -99,7 +101,7 @@ internal sealed partial class StreamRunner
         }
         else
         {
-            session = mount.CreateSession(request, state, _options.QueueCapacity, _options.QueueBytes);
+            session = mount.CreateSession(request, state, _options.QueueCapacity, _options.QueueBytes, _ticker);
         }
 
         List<ReadOnlyMemory<byte>> preamble = mount.AttachStream(session!, LastEventId(context, request), resumed);

@@ -25,117 +25,34 @@
 //      join; no tab shows an error line or raised a script error.
 //
 // Drives Debian's Chromium (/usr/bin/chromium, or $CHROMIUM_PATH) headless through playwright-core
-// with chat-two-tabs.mjs's executable, flags and timeouts; it launches the browser rather than a
-// persistent context, since a persistent context cannot hold a second, separate context. Prints
-// one line per step; exits 0 when every step passed and 1, with the reason and what each tab
-// showed, on any failure or timeout. The whole run is bounded by 60 s and the browser is closed
-// whatever happens.
+// with chat-two-tabs.mjs's executable, flags and timeouts (see lib.mjs); it launches the browser
+// rather than a persistent context, since a persistent context cannot hold a second, separate
+// context. Prints one line per step; exits 0 when every step passed and 1, with the reason and what
+// each tab showed, on any failure or timeout. The whole run is bounded by 60 s and the browser is
+// closed whatever happens.
 
-import { existsSync } from 'node:fs';
-import { chromium } from 'playwright-core';
+import {
+  ChatTabs,
+  STEP_TIMEOUT_MS,
+  countLines,
+  launchBrowser,
+  newContext,
+  requireUrlAndChromium,
+  runAndExit,
+  step,
+  waitForLine,
+  waitForStatus,
+  within,
+} from './lib.mjs';
 
-const STEP_TIMEOUT_MS = 10_000;
 const RESUME_TIMEOUT_MS = 15_000;
-const RUN_TIMEOUT_MS = 60_000;
-const CLOSE_TIMEOUT_MS = 10_000;
 
 const MISSED = 'sent while you were away';
 const WELCOME = 'welcome back';
 const REPLY = 'glad to be back';
 
 const url = process.argv[2];
-const executablePath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-
-let browser = null;
-const pageErrors = [];
-
-const step = (text) => console.log(`step: ${text}`);
-
-/** Rejects with `message` after `ms` unless `promise` settles first. */
-function within(ms, promise, message) {
-  let timer;
-  const timeout = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new Error(message)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-/** Waits until the tab's #status is exactly `text`; `description` names it in the failure. */
-async function waitForStatus(page, who, text, timeoutMs, description) {
-  try {
-    await page.waitForFunction(
-      (text) => document.getElementById('status')?.textContent === text,
-      text,
-      { timeout: timeoutMs },
-    );
-  } catch {
-    const shown = await page.locator('#status').textContent().catch(() => '(unreadable)');
-    throw new Error(`${who}'s tab did not show ${description} within ${timeoutMs / 1000} s; its status is "${shown}"`);
-  }
-}
-
-/** Waits until the tab shows "connected, session ID" and returns the id. */
-async function waitForSession(page, who) {
-  try {
-    await page.waitForFunction(
-      () => /^connected, session \S+$/.test(document.getElementById('status')?.textContent ?? ''),
-      null,
-      { timeout: STEP_TIMEOUT_MS },
-    );
-  } catch {
-    throw new Error(`${who}'s tab did not show its session id within ${STEP_TIMEOUT_MS / 1000} s`);
-  }
-
-  const status = await page.locator('#status').textContent();
-  return status.slice('connected, session '.length);
-}
-
-/** How many of the tab's log lines have the class and exactly these span texts (the parts after the time). */
-function countLines(page, kind, parts) {
-  return page.evaluate(
-    ({ kind, parts }) => [...document.querySelectorAll('#log li')].filter((li) => {
-      const spans = [...li.children];
-      return li.classList.contains(kind)
-        && spans.length === parts.length
-        && spans.every((span, i) => span.tagName === 'SPAN' && span.textContent === parts[i]);
-    }).length,
-    { kind, parts },
-  );
-}
-
-/** Waits until the tab's log has a line of the class whose spans have exactly the given texts. */
-async function waitForLine(page, who, kind, parts, description, timeoutMs = STEP_TIMEOUT_MS) {
-  try {
-    await page.waitForFunction(
-      ({ kind, parts }) => [...document.querySelectorAll('#log li')].some((li) => {
-        const spans = [...li.children];
-        return li.classList.contains(kind)
-          && spans.length === parts.length
-          && spans.every((span, i) => span.tagName === 'SPAN' && span.textContent === parts[i]);
-      }),
-      { kind, parts },
-      { timeout: timeoutMs },
-    );
-  } catch {
-    throw new Error(`${who}'s tab did not show ${description} within ${timeoutMs / 1000} s`);
-  }
-}
-
-/** Waits until a nickname change to `nick` shows in the tab (old nickname, " is now ", nick). */
-async function waitForNickChange(page, who, nick) {
-  try {
-    await page.waitForFunction(
-      (nick) => [...document.querySelectorAll('#log li.info')].some((li) => {
-        const spans = [...li.children];
-        return spans.length === 3 && spans[1].textContent === ' is now ' && spans[2].textContent === nick;
-      }),
-      nick,
-      { timeout: STEP_TIMEOUT_MS },
-    );
-  } catch {
-    throw new Error(`${who}'s tab did not show "... is now ${nick}" within ${STEP_TIMEOUT_MS / 1000} s`);
-  }
-}
+const tabs = new ChatTabs();
 
 /** The texts of the tab's join and leave lines ("NICK joined", "NICK left (REASON)"). */
 function joinsAndLeaves(page) {
@@ -170,82 +87,25 @@ async function send(page, who, text) {
   return JSON.parse(body);
 }
 
-/** What a tab shows, for the failure report. */
-async function describe(page, who) {
-  try {
-    const shown = await within(2_000, page.evaluate(() => ({
-      status: document.getElementById('status')?.textContent ?? '(no #status)',
-      log: [...document.querySelectorAll('#log li')].map((li) => `[${li.className}] ${li.textContent}`),
-    })), 'timed out');
-    return [`${who}'s tab: status "${shown.status}"`, ...shown.log.map((line) => `  ${line}`)].join('\n');
-  } catch (e) {
-    return `${who}'s tab: could not be read (${e.message})`;
-  }
-}
-
-async function run(pages) {
-  if (!url || !/^https?:\/\//.test(url)) {
-    throw new Error('usage: node chat-resume.mjs http://HOST:PORT/chat');
-  }
-
-  if (!existsSync(executablePath)) {
-    throw new Error(`no Chromium at ${executablePath}: run ./test.sh (it installs Debian's chromium) or set CHROMIUM_PATH`);
-  }
-
-  browser = await chromium.launch({
-    executablePath,
-    headless: true,
-    timeout: 30_000,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-  step(`launched ${executablePath} (${browser.version()})`);
-
+async function run() {
+  requireUrlAndChromium(url, 'node chat-resume.mjs http://HOST:PORT/chat');
+  const browser = await launchBrowser();
   const contexts = {};
   for (const who of ['alice', 'bob']) {
-    const context = await browser.newContext();
-    context.setDefaultTimeout(STEP_TIMEOUT_MS);
-    context.setDefaultNavigationTimeout(STEP_TIMEOUT_MS);
+    const context = await newContext(browser);
     contexts[who] = context;
-    const page = await context.newPage();
-    page.on('pageerror', (e) => pageErrors.push(`${who}: ${e.message}`));
-    pages[who] = page;
-    const response = await page.goto(url, { waitUntil: 'domcontentloaded' });
-    const type = response?.headers()['content-type'] ?? '';
-    if (!response || response.status() !== 200 || !type.startsWith('text/html')) {
-      throw new Error(`${who}'s tab: GET ${url} answered ${response?.status()} ${type}, not 200 text/html`);
+    await tabs.open(context, who, url, ' in its own browser context');
+  }
+
+  // The test finds the host's log lines about bob's session by this line.
+  const { bob: bobSession } = await tabs.waitForSessions((who, session) => {
+    if (who === 'bob') {
+      console.log(`bob's session: ${session}`);
     }
+  });
+  await tabs.setNicknames();
 
-    step(`${who}'s tab opened ${url} (${response.status()} ${type}) in its own browser context`);
-  }
-
-  const { alice, bob } = pages;
-  const aliceSession = await waitForSession(alice, 'alice');
-  step(`alice's tab shows session ${aliceSession}`);
-  const bobSession = await waitForSession(bob, 'bob');
-  step(`bob's tab shows session ${bobSession}`);
-  console.log(`bob's session: ${bobSession}`);
-  if (aliceSession === bobSession) {
-    throw new Error(`both tabs show the same session id ${aliceSession}`);
-  }
-
-  for (const [who, page] of Object.entries(pages)) {
-    await page.locator('#nick').fill(who);
-    await page.locator('#nick-form button').click();
-    // Every tab hears of the change; waiting for it in both orders the later messages after it.
-    await waitForNickChange(alice, 'alice', who);
-    await waitForNickChange(bob, 'bob', who);
-    step(`${who} set the nickname "${who}" with the Set nickname button; both tabs show it`);
-  }
-
+  const { alice, bob } = tabs.pages;
   const aliceJoinsBefore = await joinsAndLeaves(alice);
 
   // Bob's attempts to reopen his stream: requests that name his session.
@@ -278,6 +138,18 @@ async function run(pages) {
   await cdp.detach();
   await waitForStatus(bob, 'bob', 'reconnecting…', STEP_TIMEOUT_MS, '"reconnecting…" once his stream was cut');
   step('bob\'s open stream was ended by his browser (CDP Page.stopLoading); his tab shows "reconnecting…"');
+
+  // The browser shows "reconnecting…" as soon as it drops the stream; the host notices the closed
+  // connection a moment later. Wait for that (its client list says bob is away) before alice sends.
+  const clientsUrl = new URL(`/_host/clients${new URL(url).pathname}`, url);
+  await within(STEP_TIMEOUT_MS, (async () => {
+    for (;;) {
+      const clients = await (await fetch(clientsUrl)).json();
+      if (clients.some((c) => c.session === bobSession && c.connected === false)) return;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  })(), `the host did not see bob's stream close within ${STEP_TIMEOUT_MS / 1000} s`);
+  step('the host sees bob away (GET /_host/clients)');
 
   const missed = await send(alice, 'alice', MISSED);
   if (missed.delivered !== 1) {
@@ -372,41 +244,10 @@ async function run(pages) {
 
   step('alice\'s tab shows no "bob ... left" line and no join or leave since the drop');
 
-  for (const [who, page] of Object.entries(pages)) {
-    const errors = await page.locator('#log li.error').allTextContents();
-    if (errors.length > 0) {
-      throw new Error(`${who}'s tab shows errors: ${errors.join(' | ')}`);
-    }
-  }
-
-  if (pageErrors.length > 0) {
-    throw new Error(`script errors in the page: ${pageErrors.join(' | ')}`);
-  }
-
-  step('no tab shows an error line and no script error was raised');
+  await tabs.checkNoErrors();
 }
 
-const pages = {};
-let exitCode = 1;
-try {
-  await within(RUN_TIMEOUT_MS, run(pages), `the whole run took over ${RUN_TIMEOUT_MS / 1000} s`);
-  console.log('PASS: bob\'s tab resumed its session after its connection dropped and got what it missed, once');
-  exitCode = 0;
-} catch (e) {
-  // Playwright colours its call logs; the reader is a test log, not a terminal.
-  console.error(`FAIL: ${String(e?.message ?? e).replace(/\x1b\[[0-9;]*m/g, '')}`);
-  for (const [who, page] of Object.entries(pages)) {
-    console.error(await describe(page, who));
-  }
-} finally {
-  if (browser) {
-    try {
-      await within(CLOSE_TIMEOUT_MS, browser.close(), `closing the browser took over ${CLOSE_TIMEOUT_MS / 1000} s`);
-    } catch (e) {
-      console.error(`warning: ${e.message}`);
-      exitCode = 1;
-    }
-  }
-}
-
-process.exit(exitCode);
+await runAndExit(run, {
+  pass: 'PASS: bob\'s tab resumed its session after its connection dropped and got what it missed, once',
+  onFailure: () => tabs.describe(),
+});

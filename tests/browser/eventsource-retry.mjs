@@ -17,40 +17,27 @@
 // prints `FAIL: <reason>` with what the page saw, and exits 1.
 //
 // Drives Debian's Chromium (/usr/bin/chromium, or $CHROMIUM_PATH) headless through playwright-core,
-// exactly as chat-two-tabs.mjs does. The whole run is bounded by 60 s and the browser is closed
-// whatever happens.
+// exactly as chat-two-tabs.mjs does (see lib.mjs). The whole run is bounded by 60 s and the browser
+// is closed whatever happens.
 
-import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { chromium } from 'playwright-core';
+import {
+  STEP_TIMEOUT_MS,
+  launchPersistentContext,
+  requireUrlAndChromium,
+  runAndExit,
+  step,
+  throwOnPageErrors,
+  within,
+} from './lib.mjs';
 
-const STEP_TIMEOUT_MS = 10_000;
 const INPUT_TIMEOUT_MS = 30_000;
-const RUN_TIMEOUT_MS = 60_000;
-const CLOSE_TIMEOUT_MS = 10_000;
 const POLL_MS = 50;
 
 const url = process.argv[2];
-const executablePath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 
-let context = null;
-let userDataDir = null;
 let page = null;
 const pageErrors = [];
-
-const step = (text) => console.log(`step: ${text}`);
-
-/** Rejects with `message` after `ms` unless `promise` settles first. */
-function within(ms, promise, message) {
-  let timer;
-  const timeout = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new Error(message)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
 
 // Lines from stdin, in order; `nextLine` takes the next one or fails at end of input.
 const input = createInterface({ input: process.stdin, terminal: false });
@@ -133,34 +120,8 @@ async function waitUntil(what, ms, done, wrong = () => null) {
 }
 
 async function run() {
-  if (!url || !/^https?:\/\//.test(url)) {
-    throw new Error('usage: node eventsource-retry.mjs http://HOST:PORT/echo');
-  }
-
-  if (!existsSync(executablePath)) {
-    throw new Error(`no Chromium at ${executablePath}: run ./test.sh (it installs Debian's chromium) or set CHROMIUM_PATH`);
-  }
-
-  userDataDir = await mkdtemp(path.join(tmpdir(), 'eventsource-retry-'));
-  context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath,
-    headless: true,
-    timeout: 30_000,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-  context.setDefaultTimeout(STEP_TIMEOUT_MS);
-  context.setDefaultNavigationTimeout(STEP_TIMEOUT_MS);
-  step(`launched ${executablePath} (${context.browser()?.version() ?? 'persistent context'}), profile ${userDataDir}`);
-
+  requireUrlAndChromium(url, 'node eventsource-retry.mjs http://HOST:PORT/echo');
+  const context = await launchPersistentContext('eventsource-retry-');
   page = await context.newPage();
   page.on('pageerror', (e) => pageErrors.push(e.message));
   const origin = new URL(url).origin;
@@ -219,42 +180,23 @@ async function run() {
     throw new Error(`the EventSource is not OPEN (1) after the echo (${summary(echoed)})`);
   }
 
-  if (pageErrors.length > 0) {
-    throw new Error(`script errors in the page: ${pageErrors.join(' | ')}`);
-  }
-
+  throwOnPageErrors(pageErrors);
   step(`the page got the echo on the same stream: ${summary(echoed)}`);
   console.log(`ECHOED ${data}`);
 }
 
-let exitCode = 1;
-try {
-  await within(RUN_TIMEOUT_MS, run(), `the whole run took over ${RUN_TIMEOUT_MS / 1000} s`);
-  exitCode = 0;
-} catch (e) {
-  // Playwright colours its call logs; the reader is a test log, not a terminal.
-  console.log(`FAIL: ${String(e?.message ?? e).replace(/\x1b\[[0-9;]*m/g, '')}`);
-  if (page) {
-    try {
-      console.log(`the page saw: ${summary(await within(2_000, snapshot(), 'timed out'))}`);
-    } catch (e2) {
-      console.log(`the page could not be read (${e2.message})`);
+// FAIL lines go to stdout, with the test's own lines.
+await runAndExit(run, {
+  log: console.log,
+  closeFailurePrefix: 'FAIL: ',
+  onFailure: async () => {
+    if (page) {
+      try {
+        console.log(`the page saw: ${summary(await within(2_000, snapshot(), 'timed out'))}`);
+      } catch (e) {
+        console.log(`the page could not be read (${e.message})`);
+      }
     }
-  }
-} finally {
-  input.close();
-  if (context) {
-    try {
-      await within(CLOSE_TIMEOUT_MS, context.close(), `closing the browser took over ${CLOSE_TIMEOUT_MS / 1000} s`);
-    } catch (e) {
-      console.log(`FAIL: ${e.message}`);
-      exitCode = 1;
-    }
-  }
-
-  if (userDataDir) {
-    await rm(userDataDir, { recursive: true, force: true }).catch(() => {});
-  }
-}
-
-process.exit(exitCode);
+  },
+  beforeClose: () => input.close(),
+});

@@ -2,6 +2,7 @@ using System.ComponentModel;
 using System.Diagnostics;
 using System.Text;
 using System.Threading.Channels;
+using Xunit.Abstractions;
 
 namespace SsePluginHost.Tests.Infrastructure;
 
@@ -180,6 +181,24 @@ internal sealed class NodeScript : IAsyncDisposable
             await _process.WaitForExitAsync();
             return false;
         }
+    }
+
+    /// <summary>
+    /// Runs a script that needs no input to its end: closes its stdin, waits for it to exit (killing
+    /// it after the timeout), writes its report to the test's output, and fails the test unless it
+    /// exited, with code 0. Returns the report.
+    /// </summary>
+    public async Task<string> RunToEndAsync(TimeSpan timeout, ITestOutputHelper output)
+    {
+        CloseInput();
+        bool exited = await WaitForExitAsync(timeout);
+
+        string report = await ReportAsync();
+        output.WriteLine(report);
+
+        Assert.True(exited, report);
+        Assert.True(ExitCode == 0, report);
+        return report;
     }
 
     /// <summary>

@@ -23,14 +23,7 @@ public sealed class BrowserChatTests(ITestOutputHelper output)
         string url = $"{host.BaseAddress}chat";
 
         await using NodeScript script = NodeScript.Start(chromium, Script, url);
-        script.CloseInput();
-        bool exited = await script.WaitForExitAsync(ScriptTimeout);
-
-        string report = await script.ReportAsync();
-        output.WriteLine(report);
-
-        Assert.True(exited, report);
-        Assert.True(script.ExitCode == 0, report);
+        await script.RunToEndAsync(ScriptTimeout, output);
     }
 }
 

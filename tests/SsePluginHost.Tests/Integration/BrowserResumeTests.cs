@@ -26,14 +26,7 @@ public sealed class BrowserResumeTests(ITestOutputHelper output)
         string url = $"{host.BaseAddress}chat";
 
         await using NodeScript script = NodeScript.Start(chromium, Script, url);
-        script.CloseInput();
-        bool exited = await script.WaitForExitAsync(ScriptTimeout);
-
-        string report = await script.ReportAsync();
-        output.WriteLine(report);
-
-        Assert.True(exited, report);
-        Assert.True(script.ExitCode == 0, report);
+        string report = await script.RunToEndAsync(ScriptTimeout, output);
 
         // The host's side of it: bob's session was resumed, and never ended.
         string? sessionLine = await script.WaitForLineAsync(line => line.StartsWith(SessionLinePrefix, StringComparison.Ordinal), TimeSpan.FromSeconds(1));

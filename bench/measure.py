@@ -1,0 +1,350 @@
+#!/usr/bin/env python3
+"""Helpers of bench/run.sh (Python 3 standard library only).
+
+  measure.py sample PID OUTFILE [INTERVAL]
+      Until SIGTERM/SIGINT or until PID is gone, appends a line every INTERVAL seconds
+      (default 0.2) for the process tree of PID (PID and all its descendants):
+      "<boot-clock seconds> <cpu seconds> <VmRSS KiB> <Pss KiB> <processes>
+      <machine busy cpu-seconds> <machine softirq cpu-seconds> <machine total cpu-seconds>"
+      (the last three from /proc/stat, all cores).
+      ssebench --server-pid reads one process; nginx does its work in its worker processes,
+      so this is how the whole of a multi-process server is measured.
+
+  measure.py summary RESULTS_DIR "SERVERS" "SCENARIOS"
+      Reads RESULTS_DIR/<server>-<scenario>-<run>.json (ssebench --json) with
+      RESULTS_DIR/logs/<tag>.samples and <tag>.marks, and prints Markdown: the table of medians
+      over the runs, a cross-check of ssebench's one-process figures against the process-tree
+      figures, and what the load looked like (to see whether the load tool was the bottleneck).
+"""
+
+import glob
+import json
+import os
+import re
+import signal
+import statistics
+import sys
+import time
+
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def now():
+    return time.clock_gettime(time.CLOCK_BOOTTIME)
+
+
+def tree(pid):
+    pids, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        pids.append(p)
+        try:
+            for task in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{task}/children") as f:
+                    todo.extend(int(c) for c in f.read().split())
+        except OSError:
+            pass
+    return pids
+
+
+def stats(pid):
+    """(cpu seconds, VmRSS KiB, Pss KiB) of one process, or None if it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        cpu = (int(fields[11]) + int(fields[12])) / CLK_TCK
+        rss = pss = 0
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            for line in f:
+                if line.startswith("Rss:"):
+                    rss = int(line.split()[1])
+                elif line.startswith("Pss:"):
+                    pss = int(line.split()[1])
+                    break
+        return cpu, rss, pss
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def machine():
+    """(busy, softirq, total) cpu-seconds of the whole machine since boot, from /proc/stat."""
+    with open("/proc/stat") as f:
+        v = [int(x) for x in f.readline().split()[1:9]]
+    user, nice, system, idle, iowait, irq, softirq, steal = v
+    total = sum(v)
+    return (total - idle - iowait) / CLK_TCK, softirq / CLK_TCK, total / CLK_TCK
+
+
+def sample(pid, outfile, interval):
+    stop = False
+
+    def on_signal(_signum, _frame):
+        nonlocal stop
+        stop = True
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    with open(outfile, "a") as out:
+        while not stop and os.path.exists(f"/proc/{pid}"):
+            t = now()
+            total = [0.0, 0, 0]
+            n = 0
+            for p in tree(pid):
+                s = stats(p)
+                if s:
+                    n += 1
+                    total = [a + b for a, b in zip(total, s)]
+            busy, softirq, all_cpu = machine()
+            out.write(f"{t:.3f} {total[0]:.2f} {total[1]} {total[2]} {n} {busy:.2f} {softirq:.2f} {all_cpu:.2f}\n")
+            out.flush()
+            time.sleep(max(0.0, interval - (now() - t)))
+
+
+# --- summary -------------------------------------------------------------------------------------
+
+
+def load_samples(path):
+    rows = []
+    try:
+        with open(path) as f:
+            for line in f:
+                parts = line.split()
+                if len(parts) == 8:
+                    rows.append((float(parts[0]), float(parts[1]), int(parts[2]), int(parts[3]),
+                                 float(parts[5]), float(parts[6]), float(parts[7])))
+    except OSError:
+        pass
+    return rows
+
+
+def at(rows, t, col):
+    """Column col of the samples at time t, interpolated linearly (clamped at the ends)."""
+    if not rows:
+        return None
+    if t <= rows[0][0]:
+        return rows[0][col]
+    for a, b in zip(rows, rows[1:]):
+        if a[0] <= t <= b[0]:
+            if b[0] == a[0]:
+                return b[col]
+            return a[col] + (b[col] - a[col]) * (t - a[0]) / (b[0] - a[0])
+    return rows[-1][col]
+
+
+def load_marks(path):
+    marks = {}
+    try:
+        with open(path) as f:
+            for line in f:
+                parts = line.split(None, 1)
+                if len(parts) == 2:
+                    marks[parts[0]] = parts[1].strip()
+    except OSError:
+        pass
+    return marks
+
+
+def get(d, *keys):
+    for k in keys:
+        if not isinstance(d, dict):
+            return None
+        d = d.get(k)
+    return d
+
+
+def tree_figures(result, rows, marks):
+    """The server's figures from the process-tree samples, over ssebench's phases.
+
+    ssebench's timeline, from its start of run (exit time - wallSeconds): connect, settle
+    (up to --settle-timeout when some stream got no first bytes), idle (--idle-seconds), publish
+    and drain (deliveries.windowSeconds: first publish to last delivery), then closing.
+    """
+    out = {}
+    if not rows or "launch" not in marks or "exit" not in marks:
+        return out
+    t0, t1 = float(marks["launch"]), float(marks["exit"])
+    wall = get(result, "tool", "wallSeconds") or 0.0
+    start = max(t0, t1 - wall - 0.02)
+    connected = get(result, "streams", "connected") or 0
+    settle = float(marks.get("settle", "2")) if (get(result, "streams", "unsettled") or 0) > 0 else 0.0
+    p = start + (get(result, "connect", "totalSeconds") or 0.0) + settle
+    before = [r for r in rows if r[0] <= t0]
+    base = before[-1] if before else rows[0]
+    out["pssBeforeKiB"] = base[3]
+    if connected:
+        out["pssPerStreamKiB"] = (at(rows, p, 3) - base[3]) / connected
+        out["rssPerStreamKiB"] = (at(rows, p, 2) - base[2]) / connected
+    idle = get(result, "idle", "seconds")
+    if idle:
+        cpu = at(rows, p + idle, 1) - at(rows, p, 1)
+        out["idleCpuPercent"] = cpu / idle * 100
+        if connected:
+            mid = p + idle / 2
+            out["pssPerStreamKiB"] = (at(rows, mid, 3) - base[3]) / connected
+            out["rssPerStreamKiB"] = (at(rows, mid, 2) - base[2]) / connected
+        p += idle
+    window = get(result, "deliveries", "windowSeconds")
+    received = get(result, "deliveries", "received") or 0
+    if window and received:
+        cpu = at(rows, p + window, 1) - at(rows, p, 1)
+        out["cpuMicrosPerDelivery"] = cpu * 1e6 / received
+        out["cpuPercentPublishing"] = cpu / window * 100
+        total = at(rows, p + window, 6) - at(rows, p, 6)
+        if total > 0:
+            out["machineBusyPercent"] = (at(rows, p + window, 4) - at(rows, p, 4)) / total * 100
+            out["machineSoftirqPercent"] = (at(rows, p + window, 5) - at(rows, p, 5)) / total * 100
+    return out
+
+
+def tool_figures(result):
+    out = {}
+    rss = get(result, "server", "rssPerStreamBytes")
+    if rss is not None:
+        out["rssPerStreamKiB"] = rss / 1024
+    idle, idle_cpu = get(result, "idle", "seconds"), get(result, "server", "cpuIdleSeconds")
+    if idle and idle_cpu is not None:
+        out["idleCpuPercent"] = idle_cpu / idle * 100
+    cpu = get(result, "server", "cpuMicrosPerDelivery")
+    if cpu is not None and (get(result, "deliveries", "received") or 0) > 0:
+        out["cpuMicrosPerDelivery"] = cpu
+    window = get(result, "deliveries", "windowSeconds")
+    publish_cpu = get(result, "server", "cpuPublishSeconds")
+    if window and publish_cpu is not None and (get(result, "deliveries", "received") or 0) > 0:
+        out["cpuPercentPublishing"] = publish_cpu / window * 100
+    return out
+
+
+def median(values):
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else None
+
+
+def fmt(value, digits=0, mark=""):
+    if value is None:
+        return "–"
+    if digits == 0:
+        return f"{value:,.0f}{mark}"
+    return f"{value:,.{digits}f}{mark}"
+
+
+def summary(results_dir, servers, scenarios):
+    runs = {}
+    for path in sorted(glob.glob(os.path.join(results_dir, "*.json"))):
+        m = re.fullmatch(r"(.+)-([A-Z])-(\d+)\.json", os.path.basename(path))
+        if not m:
+            continue
+        server, scenario, _ = m.groups()
+        tag = os.path.basename(path)[:-5]
+        try:
+            with open(path) as f:
+                result = json.load(f)
+        except (OSError, ValueError):
+            continue
+        rows = load_samples(os.path.join(results_dir, "logs", tag + ".samples"))
+        marks = load_marks(os.path.join(results_dir, "logs", tag + ".marks"))
+        whole = marks.get("whole", "1") == "1"
+        runs.setdefault((server, scenario), []).append(
+            {"result": result, "tool": tool_figures(result), "tree": tree_figures(result, rows, marks), "whole": whole})
+
+    lines = [
+        "| server | scenario | runs | delivered/s | server CPU µs/delivery | latency p50 ms | p99 ms | max ms"
+        " | lost | duplicated | streams connected | RSS/stream KiB | idle CPU % of a core |",
+        "| --- | --- | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: |",
+    ]
+    check = [
+        "| server | scenario | CPU µs/delivery: ssebench / tree | RSS per stream KiB: ssebench / tree RSS / tree PSS"
+        " | idle CPU %: ssebench / tree |",
+        "| --- | --- | --: | --: | --: |",
+    ]
+    load = [
+        "| server | scenario | published/s | connect s | server CPU % while publishing | ssebench CPU % while publishing"
+        " | machine busy % while publishing | of it softirq % | ssebench CPU % idle | wall s | exit codes |",
+        "| --- | --- | --: | --: | --: | --: | --: | --: | --: | --: | --- |",
+    ]
+    any_tree = False
+    for server in servers:
+        for scenario in scenarios:
+            rs = runs.get((server, scenario))
+            if not rs:
+                lines.append(f"| {server} | {scenario} | 0 | no result |  |  |  |  |  |  |  |  |  |")
+                continue
+            whole = all(r["whole"] for r in rs)
+            src = "tool" if whole else "tree"
+            mark = "" if whole else " †"
+            any_tree = any_tree or not whole
+
+            def med(*keys):
+                return median([get(r["result"], *keys) for r in rs])
+
+            def fig(source, key):
+                return median([r[source].get(key) for r in rs])
+
+            publishing = (med("publish", "published") or 0) > 0
+            connected = f"{fmt(med('streams', 'connected'))} of {fmt(med('streams', 'requested'))}"
+            memory = fig("tree", "pssPerStreamKiB") if not whole else fig("tool", "rssPerStreamKiB")
+            lines.append(
+                f"| {server} | {scenario} | {len(rs)} "
+                f"| {fmt(med('deliveries', 'perSecond')) if publishing else '–'} "
+                f"| {fmt(fig(src, 'cpuMicrosPerDelivery'), 2, mark) if publishing else '–'} "
+                f"| {fmt(med('latencyMs', 'p50'), 1) if publishing else '–'} "
+                f"| {fmt(med('latencyMs', 'p99'), 1) if publishing else '–'} "
+                f"| {fmt(med('latencyMs', 'max'), 1) if publishing else '–'} "
+                f"| {fmt(med('deliveries', 'lost')) if publishing else '–'} "
+                f"| {fmt(med('deliveries', 'duplicated')) if publishing else '–'} "
+                f"| {connected} "
+                f"| {fmt(memory, 1, mark)} "
+                f"| {fmt(fig(src, 'idleCpuPercent'), 2, mark)} |")
+            check.append(
+                f"| {server} | {scenario} "
+                f"| {fmt(fig('tool', 'cpuMicrosPerDelivery'), 2)} / {fmt(fig('tree', 'cpuMicrosPerDelivery'), 2)} "
+                f"| {fmt(fig('tool', 'rssPerStreamKiB'), 1)} / {fmt(fig('tree', 'rssPerStreamKiB'), 1)} / {fmt(fig('tree', 'pssPerStreamKiB'), 1)} "
+                f"| {fmt(fig('tool', 'idleCpuPercent'), 2)} / {fmt(fig('tree', 'idleCpuPercent'), 2)} |")
+            window = med("deliveries", "windowSeconds")
+            tool_pub = med("tool", "cpuPublishSeconds")
+            idle = med("idle", "seconds")
+            tool_idle = med("tool", "cpuIdleSeconds")
+            load.append(
+                f"| {server} | {scenario} "
+                f"| {fmt(med('publish', 'ratePerSecond')) if publishing else '–'} "
+                f"| {fmt(med('connect', 'totalSeconds'), 2)} "
+                f"| {fmt(fig(src, 'cpuPercentPublishing'), 0, mark) if publishing else '–'} "
+                f"| {fmt(tool_pub / window * 100 if publishing and window and tool_pub is not None else None)} "
+                f"| {fmt(fig('tree', 'machineBusyPercent')) if publishing else '–'} "
+                f"| {fmt(fig('tree', 'machineSoftirqPercent')) if publishing else '–'} "
+                f"| {fmt(tool_idle / idle * 100 if idle and tool_idle is not None else None, 2)} "
+                f"| {fmt(med('tool', 'wallSeconds'), 1)} "
+                f"| {', '.join(str(get(r['result'], 'exitCode')) for r in rs)} |")
+
+    text = ["## Results (median of the runs)", "", *lines, ""]
+    if any_tree:
+        text += ["† measured over the server's whole process tree (nginx master and workers) from",
+                 "/proc samples every 0.2 s, PSS for memory, over ssebench's phases: ssebench's",
+                 "--server-pid reads one process only. The other figures are ssebench's own.", ""]
+    text += ["Delivered/s: events received by all clients per second, first publish to last delivery.",
+             "CPU: the server's user+system time over publish and drain, per delivered event.",
+             "RSS/stream: the server's memory growth from before connecting to after (in C, while idle),"
+             " per connected stream.",
+             "Idle CPU: the server's CPU time while the streams were held idle, in % of one core.", "",
+             "## Cross-check: ssebench (one process) against the process tree", "", *check, "",
+             "## Load (is the load tool the bottleneck?)", "",
+             "Server and ssebench CPU in % of one core; the machine has $(nproc) cores shared by the"
+             " server, ssebench and the kernel. Machine busy and softirq in % of all cores (/proc/stat):"
+             " near 100 means the machine, not the server alone, set the pace; softirq is the kernel's"
+             " loopback TCP work, charged to neither process.", "",
+             *load, ""]
+    print("\n".join(text).replace("$(nproc)", str(os.cpu_count())))
+
+
+def main(argv):
+    if len(argv) >= 3 and argv[0] == "sample":
+        sample(int(argv[1]), argv[2], float(argv[3]) if len(argv) > 3 else 0.2)
+        return 0
+    if len(argv) == 4 and argv[0] == "summary":
+        summary(argv[1], argv[2].split(), argv[3].split())
+        return 0
+    print(__doc__, file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

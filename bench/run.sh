@@ -1,0 +1,381 @@
+#!/usr/bin/env bash
+# Reproduces the SSE benchmark comparison on this machine in one run:
+# SsePluginHost (a /bench mount), Nchan with 1 and with 2 nginx workers, and the plain ASP.NET
+# Core hub in tests/Baseline.Hub, each measured by the load tool ssebench
+# (tests/SsePluginHost.LoadTool) in three scenarios:
+#
+#   A  1,000 clients, 3,000 events of 100 bytes published as fast as the server takes them
+#      (4 POSTs in flight)
+#   B  10,000 clients, 20 events/s for 30 s (600 events)
+#   C  19,500 idle streams held 30 s: RSS per stream and idle CPU
+#
+# Usage (from anywhere; as root, or with sudo available, when packages are missing):
+#
+#   bench/run.sh                                 # everything, 3 runs each
+#   RUNS=1 SERVERS="ssehost baseline" SCENARIOS="A C" bench/run.sh
+#   QUICK=1 bench/run.sh                         # tiny sizes: checks the script itself (~1 min)
+#
+# Environment:
+#   RUNS        runs of each scenario per server (default 3); the table shows their median
+#   SERVERS     a subset of: ssehost nchan1 nchan2 baseline (default all four)
+#   SCENARIOS   a subset of: A B C (default all three)
+#   QUICK=1     tiny sizes, to check the plumbing
+#   A_CLIENTS A_EVENTS A_SIZE, B_CLIENTS B_RATE B_EVENTS B_SIZE, C_CLIENTS C_SECONDS
+#               the scenarios' sizes (defaults above)
+#   PUBLISH_CONCURRENCY  POSTs in flight in A and B (default 4, ssebench's default)
+#   WARMUP=0    skip the short unrecorded warm-up run before each A and B run (default 1)
+#   PORT_BASE   the servers listen on 127.0.0.1:PORT_BASE+1 .. +4 (default 18180)
+#   SKIP_BUILD=1  use the Release builds already there
+#
+# Each run gets a freshly started server (so that no run inherits another's connections, heap
+# or caches), started in the foreground on its own loopback port, waited for, measured with
+# ssebench --server-pid, and stopped by its PID. bench/measure.py samples the server's whole
+# process tree and the machine's CPU meanwhile (ssebench reads one process; nginx works in its
+# worker processes) and writes the tables. Every process this script starts is stopped by
+# its PID on exit, on error and on Ctrl+C. All traffic stays on 127.0.0.0/8; every ssebench run
+# is bounded by --max-seconds.
+#
+# Results: bench/results/<date>/<server>-<scenario>-<run>.json (ssebench --json), the servers'
+# logs in bench/results/<date>/logs/, and bench/results/<date>/summary.md: the machine, the
+# command and the table of medians, which is also printed at the end.
+
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+COMMAND_LINE="$(for v in RUNS SERVERS SCENARIOS QUICK PUBLISH_CONCURRENCY A_CLIENTS A_EVENTS A_SIZE B_CLIENTS B_RATE B_EVENTS B_SIZE C_CLIENTS C_SECONDS WARMUP PORT_BASE SKIP_BUILD; do
+  if [ -n "${!v+x}" ]; then printf '%s=%q ' "$v" "${!v}"; fi
+done)bench/run.sh"
+
+RUNS=${RUNS:-3}
+SERVERS=${SERVERS:-"ssehost nchan1 nchan2 baseline"}
+SCENARIOS=${SCENARIOS:-"A B C"}
+QUICK=${QUICK:-0}
+WARMUP=${WARMUP:-1}
+PORT_BASE=${PORT_BASE:-18180}
+PUBLISH_CONCURRENCY=${PUBLISH_CONCURRENCY:-4}
+SKIP_BUILD=${SKIP_BUILD:-0}
+
+if [ "$QUICK" = 1 ]; then
+  A_CLIENTS=${A_CLIENTS:-20}; A_EVENTS=${A_EVENTS:-200}; A_SIZE=${A_SIZE:-100}
+  B_CLIENTS=${B_CLIENTS:-50}; B_RATE=${B_RATE:-20}; B_EVENTS=${B_EVENTS:-40}; B_SIZE=${B_SIZE:-100}
+  C_CLIENTS=${C_CLIENTS:-100}; C_SECONDS=${C_SECONDS:-3}
+  MAX_SECONDS=60
+else
+  # A_EVENTS: at 85,000 to 265,000 deliveries/s on 2 cores, a run of A takes 11 to 35 s.
+  A_CLIENTS=${A_CLIENTS:-1000}; A_EVENTS=${A_EVENTS:-3000}; A_SIZE=${A_SIZE:-100}
+  B_CLIENTS=${B_CLIENTS:-10000}; B_RATE=${B_RATE:-20}; B_EVENTS=${B_EVENTS:-600}; B_SIZE=${B_SIZE:-100}
+  C_CLIENTS=${C_CLIENTS:-19500}; C_SECONDS=${C_SECONDS:-30}
+  MAX_SECONDS=240
+fi
+
+for s in $SERVERS; do
+  case $s in ssehost | nchan1 | nchan2 | baseline) ;; *) echo "run.sh: unknown server '$s' (ssehost nchan1 nchan2 baseline)" >&2; exit 2 ;; esac
+done
+for s in $SCENARIOS; do
+  case $s in A | B | C) ;; *) echo "run.sh: unknown scenario '$s' (A B C)" >&2; exit 2 ;; esac
+done
+case $RUNS in '' | *[!0-9]* | 0) echo "run.sh: RUNS must be a positive whole number" >&2; exit 2 ;; esac
+
+export DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1
+
+DATE=$(date +%Y-%m-%dT%H-%M-%S)
+OUT="$ROOT/bench/results/$DATE"
+LOGS="$OUT/logs"
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/ssebench-run.XXXXXX")
+mkdir -p "$OUT" "$LOGS"
+
+HOST_DIR="$ROOT/host/bin/Release/net10.0"
+HOST_EXE="$HOST_DIR/SsePluginHost"
+HUB_EXE="$ROOT/tests/Baseline.Hub/bin/Release/net10.0/Baseline.Hub"
+BENCH_EXE="$ROOT/tests/SsePluginHost.LoadTool/bin/Release/net10.0/ssebench"
+NCHAN_MODULE=/usr/lib/nginx/modules/ngx_nchan_module.so
+
+log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+
+# --- processes: every PID this script starts is in one of these, and is stopped on exit ---------
+SERVER_PID=""
+SAMPLER_PID=""
+BENCH_PID=""
+
+stop_pid() { # PID [seconds]: TERM, wait, then KILL the one process (nginx's master stops its workers)
+  local pid=$1 limit=${2:-10} i
+  [ -n "$pid" ] || return 0
+  kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
+  kill -TERM "$pid" 2>/dev/null || true
+  for ((i = 0; i < limit * 10; i++)); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  if kill -0 "$pid" 2>/dev/null; then
+    log "PID $pid did not stop within ${limit}s: KILL"
+    kill -KILL "$pid" 2>/dev/null || true
+  fi
+  wait "$pid" 2>/dev/null || true
+}
+
+cleanup() {
+  local status=$?
+  trap - EXIT INT TERM
+  stop_pid "$BENCH_PID" 5
+  BENCH_PID=""
+  stop_pid "$SAMPLER_PID" 5
+  SAMPLER_PID=""
+  stop_pid "$SERVER_PID" 15
+  SERVER_PID=""
+  rm -rf "$WORK"
+  exit "$status"
+}
+trap cleanup EXIT
+trap 'log "interrupted"; exit 130' INT
+trap 'log "terminated"; exit 143' TERM
+
+# --- what is needed -----------------------------------------------------------------------------
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+missing=()
+command -v nginx >/dev/null 2>&1 || missing+=(nginx-light)
+[ -f "$NCHAN_MODULE" ] || missing+=(libnginx-mod-nchan)
+command -v jq >/dev/null 2>&1 || missing+=(jq)
+command -v curl >/dev/null 2>&1 || missing+=(curl)
+command -v python3 >/dev/null 2>&1 || missing+=(python3)
+if [ ${#missing[@]} -gt 0 ]; then
+  log "installing ${missing[*]}"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}"
+fi
+command -v dotnet >/dev/null 2>&1 || { echo "run.sh: the .NET 10 SDK (dotnet) is needed" >&2; exit 1; }
+
+if [ "$SKIP_BUILD" != 1 ]; then
+  log "building (Release): host with its plugins, Baseline.Hub, ssebench"
+  (cd "$ROOT" &&
+    dotnet build host -c Release -v q -nologo &&
+    dotnet build tests/Baseline.Hub -c Release -v q -nologo &&
+    dotnet build tests/SsePluginHost.LoadTool -c Release -v q -nologo) >"$LOGS/build.log" 2>&1 ||
+    { tail -30 "$LOGS/build.log" >&2; echo "run.sh: the build failed (log: $LOGS/build.log)" >&2; exit 1; }
+fi
+for f in "$HOST_EXE" "$HOST_DIR/plugins/Clock/Clock.dll" "$HUB_EXE" "$BENCH_EXE"; do
+  [ -x "$f" ] || [ -f "$f" ] || { echo "run.sh: $f is missing (build it, or drop SKIP_BUILD)" >&2; exit 1; }
+done
+
+# --- servers ------------------------------------------------------------------------------------
+port_of() {
+  case $1 in ssehost) echo $((PORT_BASE + 1)) ;; nchan1) echo $((PORT_BASE + 2)) ;; nchan2) echo $((PORT_BASE + 3)) ;; baseline) echo $((PORT_BASE + 4)) ;; esac
+}
+
+# Sets SUB_URL, PUB_URL and PROBE_URL (a plain request that answers once the server is up).
+urls_of() {
+  local port
+  port=$(port_of "$1")
+  case $1 in
+    ssehost)
+      SUB_URL="http://127.0.0.1:$port/bench"
+      PUB_URL="http://127.0.0.1:$port/_host/publish/bench?event=bench"
+      PROBE_URL="http://127.0.0.1:$port/_host/mounts" ;;
+    nchan1 | nchan2)
+      SUB_URL="http://127.0.0.1:$port/sub"
+      PUB_URL="http://127.0.0.1:$port/pub"
+      PROBE_URL="http://127.0.0.1:$port/pub" ;;
+    baseline)
+      SUB_URL="http://127.0.0.1:$port/events"
+      PUB_URL="http://127.0.0.1:$port/publish"
+      PROBE_URL="http://127.0.0.1:$port/" ;;
+  esac
+}
+
+start_server() { # SERVER TAG: starts it in the background, sets SERVER_PID, waits until it answers
+  local server=$1 tag=$2 port dir
+  port=$(port_of "$server")
+  urls_of "$server"
+  if curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$port/"; then
+    echo "run.sh: something already answers on 127.0.0.1:$port (set PORT_BASE)" >&2
+    exit 1
+  fi
+  dir="$WORK/$tag"
+  mkdir -p "$dir"
+  case $server in
+    ssehost)
+      cat >"$dir/appsettings.json" <<EOF
+{
+  "Logging": { "LogLevel": { "Default": "Warning" } },
+  "Urls": "http://127.0.0.1:$port",
+  "SseHost": {
+    "Console": { "Enabled": false },
+    "Ping": { "Enabled": false },
+    "Streams": { "QueueCapacity": 100000, "QueueBytes": 67108864 },
+    "PluginsPath": "$HOST_DIR/plugins",
+    "Services": {
+      "/bench": { "Plugin": "Clock", "History": { "Count": 0 }, "Settings": { "IntervalSeconds": 86400 } }
+    }
+  }
+}
+EOF
+      "$HOST_EXE" --contentRoot "$dir" --urls "http://127.0.0.1:$port" </dev/null >"$LOGS/$tag.log" 2>&1 &
+      SERVER_PID=$! ;;
+    nchan1 | nchan2)
+      local workers=${server#nchan}
+      mkdir -p "$dir/tmp"
+      sed -e "s/__WORKERS__/$workers/" -e "s/__PORT__/$port/" "$ROOT/bench/nchan/nginx.conf" >"$dir/nginx.conf"
+      nginx -p "$dir/" -c "$dir/nginx.conf" -e "$dir/error.log" </dev/null >"$LOGS/$tag.log" 2>&1 &
+      SERVER_PID=$! ;;
+    baseline)
+      "$HUB_EXE" --urls "http://127.0.0.1:$port" </dev/null >"$LOGS/$tag.log" 2>&1 &
+      SERVER_PID=$! ;;
+  esac
+  local i
+  for ((i = 0; i < 300; i++)); do
+    if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+      wait "$SERVER_PID" 2>/dev/null || true
+      SERVER_PID=""
+      tail -20 "$LOGS/$tag.log" "$dir/error.log" 2>/dev/null >&2 || true
+      echo "run.sh: $server exited at start (log: $LOGS/$tag.log)" >&2
+      exit 1
+    fi
+    if curl -s -o /dev/null --max-time 1 "$PROBE_URL"; then
+      measured_pid "$server"
+      python3 "$ROOT/bench/measure.py" sample "$SERVER_PID" "$LOGS/$tag.samples" 0.2 &
+      SAMPLER_PID=$!
+      return 0
+    fi
+    sleep 0.1
+  done
+  echo "run.sh: $server did not answer on $PROBE_URL within 30 s" >&2
+  exit 1
+}
+
+# Sets MEASURED_PID, the process ssebench --server-pid reads, and WHOLE=1 when that one process
+# is the whole server. nginx works in its worker processes: with one worker, that worker is the
+# server (the master only waits); with more, no one process is, and the table takes the figures
+# of the whole process tree that measure.py samples (see bench/README.md).
+measured_pid() {
+  MEASURED_PID=$SERVER_PID
+  WHOLE=1
+  case $1 in
+    nchan*)
+      local workers
+      workers=$(cat /proc/"$SERVER_PID"/task/*/children 2>/dev/null | wc -w)
+      if [ "$workers" -eq 1 ]; then
+        MEASURED_PID=$(cat /proc/"$SERVER_PID"/task/*/children | tr -d ' ')
+      else
+        WHOLE=0
+      fi ;;
+  esac
+}
+
+stop_server() { # SERVER TAG
+  stop_pid "$SAMPLER_PID" 5
+  SAMPLER_PID=""
+  stop_pid "$SERVER_PID" 15
+  SERVER_PID=""
+  if [ -f "$WORK/$2/error.log" ]; then
+    cp "$WORK/$2/error.log" "$LOGS/$2.error.log"
+  fi
+}
+
+uptime_now() { # the boot-time clock in seconds, as measure.py samples it
+  local up _
+  read -r up _ </proc/uptime
+  echo "$up"
+}
+
+# --- ssebench -----------------------------------------------------------------------------------
+bench() { # OUTFILE ARGS...: runs ssebench in the background (so that a signal reaches the trap)
+  local outfile=$1 status=0
+  shift
+  "$BENCH_EXE" "$@" --max-seconds "$MAX_SECONDS" --json >"$outfile" 2>>"$LOGS/ssebench.stderr" &
+  BENCH_PID=$!
+  wait "$BENCH_PID" || status=$?
+  BENCH_PID=""
+  return "$status"
+}
+
+scenario_args() { # SCENARIO: the ssebench options of that scenario
+  case $1 in
+    A) echo "--clients $A_CLIENTS --events $A_EVENTS --rate 0 --size $A_SIZE" ;;
+    B) echo "--clients $B_CLIENTS --events $B_EVENTS --rate $B_RATE --size $B_SIZE" ;;
+    C) echo "--clients $C_CLIENTS --idle-seconds $C_SECONDS" ;;
+  esac
+}
+
+scenario_title() {
+  case $1 in
+    A) echo "A: $A_CLIENTS clients, max rate ($PUBLISH_CONCURRENCY POSTs in flight), $A_EVENTS events of $A_SIZE B" ;;
+    B) echo "B: $B_CLIENTS clients, $B_RATE events/s ($PUBLISH_CONCURRENCY POSTs in flight at most), $B_EVENTS events of $B_SIZE B" ;;
+    C) echo "C: $C_CLIENTS idle streams for $C_SECONDS s" ;;
+  esac
+}
+
+log "results in $OUT"
+failures=0
+for server in $SERVERS; do
+  for scenario in $SCENARIOS; do
+    for ((run = 1; run <= RUNS; run++)); do
+      tag="$server-$scenario-$run"
+      start_server "$server" "$tag"
+      # shellcheck disable=SC2046 # scenario_args is a list of options
+      set -- $(scenario_args "$scenario")
+      if [ "$scenario" != C ]; then
+        set -- "$@" --publish "$PUB_URL" --publish-concurrency "$PUBLISH_CONCURRENCY"
+        if [ "$WARMUP" = 1 ]; then
+          bench "$WORK/$tag.warmup.json" --subscribe "$SUB_URL" --publish "$PUB_URL" \
+            --clients 100 --events 2000 --label "$tag-warmup" || true
+        fi
+      fi
+      log "$tag: $(scenario_title "$scenario") (server PID $SERVER_PID, measured PID $MEASURED_PID)"
+      marks="$LOGS/$tag.marks"
+      printf 'whole %s\nsettle 2\nlaunch %s\n' "$WHOLE" "$(uptime_now)" >"$marks"
+      status=0
+      bench "$OUT/$tag.json" --subscribe "$SUB_URL" --server-pid "$MEASURED_PID" --label "$tag" "$@" || status=$?
+      printf 'exit %s\n' "$(uptime_now)" >>"$marks"
+      if [ "$status" -ne 0 ]; then
+        failures=$((failures + 1))
+        log "$tag: ssebench exited $status (a lost, duplicated or unconnected stream, or --max-seconds; see the JSON)"
+      fi
+      if ! jq -e . "$OUT/$tag.json" >/dev/null 2>&1; then
+        log "$tag: no JSON result (stderr: $LOGS/ssebench.stderr)"
+        rm -f "$OUT/$tag.json"
+      fi
+      stop_server "$server" "$tag"
+    done
+  done
+done
+
+# --- the table ----------------------------------------------------------------------------------
+{
+  echo "# SSE benchmark $DATE"
+  echo
+  echo "Command (in $ROOT): \`$COMMAND_LINE\`"
+  echo
+  echo "Scenarios:"
+  for scenario in $SCENARIOS; do echo "- $(scenario_title "$scenario")"; done
+  echo
+  echo "Servers:"
+  for server in $SERVERS; do
+    case $server in
+      ssehost) echo "- ssehost: SsePluginHost (Release), mount /bench = Clock plugin ticking once a day, History 0, queue 100,000 events / 64 MiB, publish API" ;;
+      nchan1) echo "- nchan1: nginx + Nchan, 1 worker (bench/nchan/nginx.conf)" ;;
+      nchan2) echo "- nchan2: nginx + Nchan, 2 workers (bench/nchan/nginx.conf)" ;;
+      baseline) echo "- baseline: tests/Baseline.Hub (Release), plain ASP.NET Core TypedResults.ServerSentEvents" ;;
+    esac
+  done
+  echo "Each run on a freshly started server, $RUNS run(s) each; warm-up before A and B: $([ "$WARMUP" = 1 ] && echo "100 clients x 2,000 events, not recorded" || echo none)."
+  echo
+  echo "## Machine"
+  echo
+  echo "- cores (nproc): $(nproc)"
+  echo "- CPU: $(grep -m1 '^model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
+  echo "- memory: $(free -h | awk '/^Mem:/ {print $2}') ($(grep MemTotal /proc/meminfo | awk '{print $2}') kB)"
+  echo "- kernel: $(uname -srm)"
+  echo "- dotnet: $(dotnet --version)"
+  echo "- nginx: $(nginx -v 2>&1 | sed 's/^nginx version: //')"
+  echo "- nchan: libnginx-mod-nchan $(dpkg-query -W -f='${Version}' libnginx-mod-nchan 2>/dev/null || echo '?')"
+  echo "- open files per process: $(ulimit -n); local ports: $(tr '\t' '-' </proc/sys/net/ipv4/ip_local_port_range)"
+  echo
+  python3 "$ROOT/bench/measure.py" summary "$OUT" "$SERVERS" "$SCENARIOS"
+} >"$OUT/summary.md"
+
+echo
+cat "$OUT/summary.md"
+echo
+log "summary: $OUT/summary.md ($failures run(s) where ssebench reported a failure)"
