@@ -61,7 +61,7 @@ if [ "$QUICK" = 1 ]; then
   C_CLIENTS=${C_CLIENTS:-100}; C_SECONDS=${C_SECONDS:-3}
   MAX_SECONDS=60
 else
-  # A_EVENTS: at 85,000 to 265,000 deliveries/s on 2 cores, a run of A takes 11 to 35 s.
+  # A_EVENTS: at 95,000 to 325,000 deliveries/s on 2 cores, a run of A takes 9 to 32 s.
   A_CLIENTS=${A_CLIENTS:-1000}; A_EVENTS=${A_EVENTS:-3000}; A_SIZE=${A_SIZE:-100}
   B_CLIENTS=${B_CLIENTS:-10000}; B_RATE=${B_RATE:-20}; B_EVENTS=${B_EVENTS:-600}; B_SIZE=${B_SIZE:-100}
   C_CLIENTS=${C_CLIENTS:-19500}; C_SECONDS=${C_SECONDS:-30}

@@ -32,5 +32,15 @@ catch (OptionsValidationException ex)
     return 2;
 }
 
-await app.RunAsync().ConfigureAwait(false);
+try
+{
+    await app.RunAsync().ConfigureAwait(false);
+}
+catch (IOException ex)
+{
+    // Most often: the port is taken by another process.
+    Console.Error.WriteLine($"error: cannot listen: {ex.Message}");
+    return 2;
+}
+
 return 0;

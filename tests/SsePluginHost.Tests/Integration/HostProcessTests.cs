@@ -100,6 +100,21 @@ public sealed class HostProcessTests
     }
 
     [Fact]
+    public async Task A_port_already_taken_stops_the_host_with_a_clear_error()
+    {
+        using System.Net.Sockets.TcpListener taken = new(IPAddress.Loopback, 0);
+        taken.Start();
+        int port = ((IPEndPoint)taken.LocalEndpoint).Port;
+        await using HostProcess host = HostProcess.Start(
+            HostProcess.PrepareContentRoot("""{ "SseHost": { "Console": { "Enabled": false }, "Services": {} } }"""),
+            "--urls", $"http://127.0.0.1:{port}");
+
+        Assert.Equal(2, await host.WaitForExitAsync(StartTimeout));
+        Assert.Contains(host.StandardError, l => l.StartsWith("error: cannot listen:", StringComparison.Ordinal) && l.Contains(port.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal));
+        Assert.DoesNotContain(host.StandardError, l => l.TrimStart().StartsWith("at ", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Malformed_json_stops_the_host_with_a_clear_error()
     {
         await using HostProcess host = HostProcess.Start(HostProcess.PrepareContentRoot("""{ "SseHost": { "Services": { "/chat": "Chat", } """), "--urls", "http://127.0.0.1:0");
