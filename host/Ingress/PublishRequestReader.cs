@@ -1,6 +1,5 @@
 using System.Text;
 using System.Text.Json;
-using Microsoft.AspNetCore.Http.Features;
 
 namespace SsePluginHost.Ingress;
 
@@ -14,15 +13,7 @@ internal static class PublishRequestReader
     /// <exception cref="BadHttpRequestException">415, 413 or 400, with the reason.</exception>
     public static async Task<PublishRequest> ReadAsync(HttpRequest request, int maxBodyBytes, CancellationToken cancellationToken)
     {
-        if (request.ContentLength > maxBodyBytes)
-        {
-            throw new BadHttpRequestException($"The body is {request.ContentLength} bytes; the publish API accepts at most {maxBodyBytes}.", StatusCodes.Status413PayloadTooLarge);
-        }
-
-        if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
-        {
-            size.MaxRequestBodySize = maxBodyBytes;
-        }
+        Streaming.RequestLimits.ApplyBodyLimit(request, maxBodyBytes, "the publish API");
 
         string? mediaType = request.ContentType is { } contentType
             ? Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(contentType, out var parsed) ? parsed.MediaType.Value : contentType

@@ -46,7 +46,7 @@ internal sealed partial class MountRequestHandler : IMiddleware
 
         if (_table.IsShuttingDown)
         {
-            if (context.Request.Headers.Accept.ToString().Contains("text/event-stream", StringComparison.OrdinalIgnoreCase))
+            if (RequestLimits.AcceptsEventStream(context.Request))
             {
                 await StreamRunner.RefuseWithRetryAsync(context, mount, "shutting down").ConfigureAwait(false);
                 return;
@@ -60,7 +60,7 @@ internal sealed partial class MountRequestHandler : IMiddleware
         // A stream takes its slot before the plugin sees the request, so that a plugin never
         // accepts a stream the host then refuses.
         bool slotHeld = false;
-        if (context.Request.Headers.Accept.ToString().Contains("text/event-stream", StringComparison.OrdinalIgnoreCase))
+        if (RequestLimits.AcceptsEventStream(context.Request))
         {
             if (!await _streams.TryEnterAsync(context, mount).ConfigureAwait(false))
             {

@@ -1,4 +1,3 @@
-using Microsoft.AspNetCore.Http.Features;
 using SsePluginHost.Abstractions;
 
 namespace SsePluginHost.Streaming;
@@ -10,18 +9,7 @@ internal static class SseRequestReader
     public static async Task<SseRequest> ReadAsync(HttpContext context, string mountPath, string subPath, int maxBodyBytes)
     {
         HttpRequest request = context.Request;
-        if (request.ContentLength > maxBodyBytes)
-        {
-            throw new BadHttpRequestException(
-                $"The request body is {request.ContentLength} bytes; {mountPath} accepts at most {maxBodyBytes}.",
-                StatusCodes.Status413PayloadTooLarge);
-        }
-
-        IHttpMaxRequestBodySizeFeature? sizeFeature = context.Features.Get<IHttpMaxRequestBodySizeFeature>();
-        if (sizeFeature is { IsReadOnly: false })
-        {
-            sizeFeature.MaxRequestBodySize = maxBodyBytes;
-        }
+        RequestLimits.ApplyBodyLimit(request, maxBodyBytes, mountPath);
 
         Dictionary<string, string> query = new(StringComparer.Ordinal);
         foreach (KeyValuePair<string, Microsoft.Extensions.Primitives.StringValues> pair in request.Query)
@@ -66,7 +54,7 @@ internal static class SseRequestReader
             Form = form,
             Body = body,
             RemoteAddress = context.Connection.RemoteIpAddress?.ToString(),
-            AcceptsEventStream = accept.Contains("text/event-stream", StringComparison.OrdinalIgnoreCase),
+            AcceptsEventStream = RequestLimits.AcceptsEventStream(request),
             AcceptsHtml = accept.Contains("text/html", StringComparison.OrdinalIgnoreCase),
         };
     }
