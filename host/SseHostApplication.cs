@@ -3,6 +3,7 @@ using System.Text;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Primitives;
 using SsePluginHost.Configuration;
+using SsePluginHost.Connections;
 using SsePluginHost.Diagnostics;
 using SsePluginHost.Ingress;
 using SsePluginHost.Mounts;
@@ -45,7 +46,15 @@ public static class SseHostApplication
         });
 
         ConfigurationFiles.IgnoreReloadErrors(builder.Configuration);
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.AddServerHeader = false);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            if (builder.Configuration.GetValue($"{SseHostOptions.SectionName}:Streams:{nameof(StreamOptions.DirectStreams)}", true))
+            {
+                kestrel.ConfigureEndpointDefaults(listen => listen.Use(next => ActivatorUtilities.CreateInstance<DirectStreamMiddleware>(
+                    listen.ApplicationServices, next, kestrel.Limits.RequestHeadersTimeout).OnConnectionAsync));
+            }
+        });
         string? unixSocket = ListenOnUnixSocket(builder);
         AddHostServices(builder.Services, builder.Configuration);
 
@@ -95,6 +104,7 @@ public static class SseHostApplication
         services.AddSingleton<StreamRunner>();
         services.AddSingleton(provider => new FlushTicker(TimeSpan.FromMilliseconds(
             provider.GetRequiredService<IOptions<SseHostOptions>>().Value.Streams.CoalesceMilliseconds)));
+        services.AddSingleton<MountDispatcher>();
         services.AddSingleton<MountRequestHandler>();
         services.AddSingleton<ConsoleCommands>();
         services.AddSingleton<PublishAccess>();

@@ -16,6 +16,15 @@ public sealed class StreamOptions
     /// </summary>
     public double CoalesceMilliseconds { get; set; } = 5;
 
+    /// <summary>
+    /// Serve an event stream straight off its connection when the connection's first request is
+    /// a plain HTTP/1.1 GET of a mount asking for <c>text/event-stream</c> (what an EventSource
+    /// sends): the stream then carries none of ASP.NET Core's per-request state, which costs
+    /// memory and CPU per stream (measured in BENCHMARKS.md). Other requests, and every request
+    /// when this is false, go through ASP.NET Core. The plugin sees no difference. True by default.
+    /// </summary>
+    public bool DirectStreams { get; set; } = true;
+
     /// <summary>The most streams the host serves at once, over all mounts; 0 for no limit.</summary>
     public int MaxStreams { get; set; }
 

@@ -10,19 +10,19 @@ namespace SsePluginHost.Streaming;
 /// The middleware that hands every request under a mount path to its plugin (the original's
 /// <c>parse</c>) and either opens a stream or writes the plugin's reply.
 /// </summary>
-internal sealed partial class MountRequestHandler : IMiddleware
+internal sealed class MountRequestHandler : IMiddleware
 {
     private readonly MountTable _table;
     private readonly StreamRunner _streams;
+    private readonly MountDispatcher _dispatcher;
     private readonly IOptions<SseHostOptions> _options;
-    private readonly ILogger<MountRequestHandler> _logger;
 
-    public MountRequestHandler(MountTable table, StreamRunner streams, IOptions<SseHostOptions> options, ILogger<MountRequestHandler> logger)
+    public MountRequestHandler(MountTable table, StreamRunner streams, MountDispatcher dispatcher, IOptions<SseHostOptions> options)
     {
         _table = table;
         _streams = streams;
+        _dispatcher = dispatcher;
         _options = options;
-        _logger = logger;
     }
 
     public async Task InvokeAsync(HttpContext context, RequestDelegate next)
@@ -48,7 +48,7 @@ internal sealed partial class MountRequestHandler : IMiddleware
         {
             if (RequestLimits.AcceptsEventStream(context.Request))
             {
-                await StreamRunner.RefuseWithRetryAsync(context, mount, "shutting down").ConfigureAwait(false);
+                await HttpStreamExchange.RefuseWithRetryAsync(context, mount, "shutting down").ConfigureAwait(false);
                 return;
             }
 
@@ -62,7 +62,7 @@ internal sealed partial class MountRequestHandler : IMiddleware
         bool slotHeld = false;
         if (RequestLimits.AcceptsEventStream(context.Request))
         {
-            if (!await _streams.TryEnterAsync(context, mount).ConfigureAwait(false))
+            if (!await _streams.TryEnterAsync(new HttpStreamExchange(context), mount).ConfigureAwait(false))
             {
                 return;
             }
@@ -96,49 +96,7 @@ internal sealed partial class MountRequestHandler : IMiddleware
             return;
         }
 
-        SseResponse answer;
-        try
-        {
-            answer = await service.HandleRequestAsync(request, context.RequestAborted).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
-        {
-            return;
-        }
-#pragma warning disable CA1031 // A plugin's fault costs that request only.
-        catch (Exception ex)
-#pragma warning restore CA1031
-        {
-            LogRequestFailed(_logger, ex, mount.Path, context.Request.Method);
-            if (!context.Response.HasStarted)
-            {
-                await WriteTextAsync(context, StatusCodes.Status500InternalServerError,
-                    $"The service at {mount.Path} failed to handle the request.").ConfigureAwait(false);
-            }
-
-            return;
-        }
-
-        if (answer is null)
-        {
-            LogNullAnswer(_logger, mount.Path);
-            await WriteTextAsync(context, StatusCodes.Status500InternalServerError,
-                $"The service at {mount.Path} gave no answer.").ConfigureAwait(false);
-            return;
-        }
-
-        if (answer.IsStream)
-        {
-            await _streams.RunAsync(context, mount, service, request, answer.State, slotHeld).ConfigureAwait(false);
-            return;
-        }
-
-        context.Response.StatusCode = answer.StatusCode;
-        if (answer.Body is not null)
-        {
-            context.Response.ContentType = answer.ContentType;
-            await context.Response.WriteAsync(answer.Body, Encoding.UTF8, context.RequestAborted).ConfigureAwait(false);
-        }
+        await _dispatcher.DispatchAsync(new HttpStreamExchange(context), mount, service, request, slotHeld).ConfigureAwait(false);
     }
 
     private static Task WriteTextAsync(HttpContext context, int status, string text)
@@ -147,10 +105,4 @@ internal sealed partial class MountRequestHandler : IMiddleware
         context.Response.ContentType = "text/plain; charset=utf-8";
         return context.Response.WriteAsync(text + "\n", Encoding.UTF8, context.RequestAborted);
     }
-
-    [LoggerMessage(EventId = 10, Level = LogLevel.Error, Message = "{Path}: the plugin threw while handling a {Method} request; answered 500")]
-    private static partial void LogRequestFailed(ILogger logger, Exception exception, string path, string method);
-
-    [LoggerMessage(EventId = 11, Level = LogLevel.Error, Message = "{Path}: the plugin returned no answer; answered 500")]
-    private static partial void LogNullAnswer(ILogger logger, string path);
 }

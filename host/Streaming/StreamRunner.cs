@@ -1,5 +1,3 @@
-using System.Globalization;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 using SsePluginHost.Abstractions;
 using SsePluginHost.Configuration;
@@ -29,7 +27,7 @@ internal sealed partial class StreamRunner
 
     /// <summary>Takes a stream slot against the limits, or answers the client to retry later.</summary>
     /// <returns>Whether a slot was taken; the caller gives it back with <see cref="Mount.ExitStream"/>.</returns>
-    public async Task<bool> TryEnterAsync(HttpContext context, Mount mount)
+    public async Task<bool> TryEnterAsync(IStreamExchange exchange, Mount mount)
     {
         if (mount.TryEnterStream(_options.MaxStreams))
         {
@@ -41,27 +39,27 @@ internal sealed partial class StreamRunner
             LogOverLimit(_logger, mount.Path, refused, mount.StreamCount, _table.TotalStreams);
         }
 
-        await RefuseWithRetryAsync(context, mount, "over capacity").ConfigureAwait(false);
+        await exchange.RefuseWithRetryAsync(mount, "over capacity").ConfigureAwait(false);
         return false;
     }
 
     /// <summary>Runs a stream; <paramref name="slotHeld"/> says whether the caller already took its slot.</summary>
-    public async Task RunAsync(HttpContext context, Mount mount, ISseService service, SseRequest request, object? state, bool slotHeld)
+    public async Task RunAsync(IStreamExchange exchange, Mount mount, ISseService service, SseRequest request, object? state, bool slotHeld)
     {
         if (slotHeld)
         {
-            await ServeAsync(context, mount, service, request, state).ConfigureAwait(false);
+            await ServeAsync(exchange, mount, service, request, state).ConfigureAwait(false);
             return;
         }
 
-        if (!await TryEnterAsync(context, mount).ConfigureAwait(false))
+        if (!await TryEnterAsync(exchange, mount).ConfigureAwait(false))
         {
             return;
         }
 
         try
         {
-            await ServeAsync(context, mount, service, request, state).ConfigureAwait(false);
+            await ServeAsync(exchange, mount, service, request, state).ConfigureAwait(false);
         }
         finally
         {
@@ -69,28 +67,17 @@ internal sealed partial class StreamRunner
         }
     }
 
-    private static string? LastEventId(HttpContext context, SseRequest request)
+    private static string? LastEventId(IStreamExchange exchange, SseRequest request)
     {
-        string? header = context.Request.Headers["Last-Event-ID"].FirstOrDefault();
+        string? header = exchange.LastEventIdHeader;
         return !string.IsNullOrEmpty(header) ? header : request.Query.GetValueOrDefault("lastEventId");
     }
 
-    private static void StartEventStream(HttpContext context)
-    {
-        HttpResponse response = context.Response;
-        response.StatusCode = StatusCodes.Status200OK;
-        response.ContentType = "text/event-stream";
-        response.Headers.CacheControl = "no-cache";
-        response.Headers["X-Accel-Buffering"] = "no";
-        context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
-    }
-
-    private async Task ServeAsync(HttpContext context, Mount mount, ISseService service, SseRequest request, object? state)
+    private async Task ServeAsync(IStreamExchange exchange, Mount mount, ISseService service, SseRequest request, object? state)
     {
         // The headers go out first: if the client is already gone, no session is created or
         // taken over, so none is left without a connection or a grace timer.
-        StartEventStream(context);
-        await context.Response.StartAsync(context.RequestAborted).ConfigureAwait(false);
+        await exchange.StartEventStreamAsync().ConfigureAwait(false);
 
         string? wanted = request.GetField("session") ?? request.GetHeader("X-Session-Id");
         SseSession? session = wanted is null ? null : mount.FindSession(wanted);
@@ -104,7 +91,7 @@ internal sealed partial class StreamRunner
             session = mount.CreateSession(request, state, _options.QueueCapacity, _options.QueueBytes, _ticker);
         }
 
-        List<ReadOnlyMemory<byte>> preamble = mount.AttachStream(session!, LastEventId(context, request), resumed);
+        List<ReadOnlyMemory<byte>> preamble = mount.AttachStream(session!, LastEventId(exchange, request), resumed);
         if (_table.IsShuttingDown || mount.IsRetired)
         {
             session!.Close(SseDisconnectReason.Shutdown);
@@ -130,22 +117,7 @@ internal sealed partial class StreamRunner
             }
         }
 
-        await session.RunAsync(context.Response.BodyWriter, preamble, context.RequestAborted).ConfigureAwait(false);
-    }
-
-    /// <summary>
-    /// Answers a stream that cannot be served now. An EventSource gives up for good on any status
-    /// but 200, so the answer is a 200 stream that carries only a retry delay and ends: the
-    /// browser comes back after it.
-    /// </summary>
-    public static async Task RefuseWithRetryAsync(HttpContext context, Mount mount, string why)
-    {
-        mount.Metrics.Refused(mount.Path);
-        StartEventStream(context);
-        int seconds = (int)Math.Ceiling(mount.RefusalRetry.TotalSeconds);
-        context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
-        await context.Response.WriteAsync($": {why}, retry later\n", context.RequestAborted).ConfigureAwait(false);
-        await context.Response.BodyWriter.WriteAsync(mount.RefusalRetryFrame, context.RequestAborted).ConfigureAwait(false);
+        await session.RunAsync(exchange.Output, preamble, exchange.Aborted).ConfigureAwait(false);
     }
 
     [LoggerMessage(EventId = 20, Level = LogLevel.Debug, Message = "{Path}: session {SessionId} connected from {Remote}")]

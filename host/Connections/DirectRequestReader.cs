@@ -1,0 +1,41 @@
+using System.Net;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.Primitives;
+using SsePluginHost.Abstractions;
+
+namespace SsePluginHost.Connections;
+
+/// <summary>Turns a head read straight off a connection into the plugin's <see cref="SseRequest"/>, as ASP.NET Core's would be.</summary>
+internal static class DirectRequestReader
+{
+    public static SseRequest Create(RequestHead head, string mountPath, string subPath, EndPoint? remote)
+    {
+        Dictionary<string, string> query = new(StringComparer.Ordinal);
+        if (head.QueryString.Length > 1)
+        {
+            foreach (KeyValuePair<string, StringValues> pair in QueryHelpers.ParseQuery(head.QueryString))
+            {
+                query[pair.Key] = pair.Value.Count > 0 ? pair.Value[0] ?? string.Empty : string.Empty;
+            }
+        }
+
+        Dictionary<string, string> headers = new(head.Headers.Count, StringComparer.OrdinalIgnoreCase);
+        foreach (KeyValuePair<string, string> pair in head.Headers)
+        {
+            headers[pair.Key] = headers.TryGetValue(pair.Key, out string? earlier) ? earlier + "," + pair.Value : pair.Value;
+        }
+
+        string accept = headers.GetValueOrDefault("Accept") ?? string.Empty;
+        return new SseRequest
+        {
+            Method = "GET",
+            MountPath = mountPath,
+            SubPath = subPath,
+            Query = query,
+            Headers = headers,
+            RemoteAddress = (remote as IPEndPoint)?.Address.ToString(),
+            AcceptsEventStream = accept.Contains("text/event-stream", StringComparison.OrdinalIgnoreCase),
+            AcceptsHtml = accept.Contains("text/html", StringComparison.OrdinalIgnoreCase),
+        };
+    }
+}

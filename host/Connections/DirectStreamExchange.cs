@@ -1,0 +1,82 @@
+using System.Buffers;
+using System.Globalization;
+using System.IO.Pipelines;
+using System.Text;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.WebUtilities;
+using SsePluginHost.Mounts;
+using SsePluginHost.Streaming;
+
+namespace SsePluginHost.Connections;
+
+/// <summary>
+/// A request to a mount served straight off its connection: the response is written to the
+/// transport as HTTP/1.1 with <c>Connection: close</c>, an event stream's body delimited by the
+/// end of the connection (so no chunk framing), and the connection ends with the response.
+/// </summary>
+internal sealed class DirectStreamExchange(ConnectionContext connection, RequestHead head) : IStreamExchange
+{
+    private static readonly byte[] EventStreamHead =
+        "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\nX-Accel-Buffering: no\r\nConnection: close\r\n"u8.ToArray();
+
+    public CancellationToken Aborted => connection.ConnectionClosed;
+
+    public string? LastEventIdHeader => head.Get("Last-Event-ID");
+
+    public bool HasStarted { get; private set; }
+
+    public PipeWriter Output => connection.Transport.Output;
+
+    public async Task StartEventStreamAsync()
+    {
+        WriteHead(EventStreamHead, extra: null);
+        await Output.FlushAsync(Aborted).ConfigureAwait(false);
+    }
+
+    public async Task WriteTextAsync(int statusCode, string contentType, string? text)
+    {
+        if (HasStarted)
+        {
+            return;
+        }
+
+        byte[] body = text is null ? [] : Encoding.UTF8.GetBytes(text);
+        StringBuilder start = new StringBuilder("HTTP/1.1 ")
+            .Append(statusCode.ToString(CultureInfo.InvariantCulture)).Append(' ')
+            .Append(ReasonPhrases.GetReasonPhrase(statusCode)).Append("\r\n");
+        if (text is not null)
+        {
+            start.Append("Content-Type: ").Append(contentType).Append("\r\n");
+        }
+
+        if (statusCode is not (StatusCodes.Status204NoContent or StatusCodes.Status304NotModified))
+        {
+            start.Append("Content-Length: ").Append(body.Length.ToString(CultureInfo.InvariantCulture)).Append("\r\n");
+        }
+
+        start.Append("Connection: close\r\n");
+        WriteHead(Encoding.ASCII.GetBytes(start.ToString()), extra: null);
+        Output.Write(body);
+        await Output.FlushAsync(Aborted).ConfigureAwait(false);
+    }
+
+    public async Task RefuseWithRetryAsync(Mount mount, string why)
+    {
+        mount.Metrics.Refused(mount.Path);
+        int seconds = (int)Math.Ceiling(mount.RefusalRetry.TotalSeconds);
+        WriteHead(EventStreamHead, "Retry-After: " + seconds.ToString(CultureInfo.InvariantCulture) + "\r\n");
+        Output.Write(Encoding.UTF8.GetBytes($": {why}, retry later\n"));
+        Output.Write(mount.RefusalRetryFrame.Span);
+        await Output.FlushAsync(Aborted).ConfigureAwait(false);
+    }
+
+    /// <summary>Writes a status line and fields, then the Date field, any extra fields and the blank line.</summary>
+    private void WriteHead(ReadOnlySpan<byte> statusAndFields, string? extra)
+    {
+        HasStarted = true;
+        PipeWriter output = Output;
+        output.Write(statusAndFields);
+        output.Write(Encoding.ASCII.GetBytes(
+            "Date: " + DateTimeOffset.UtcNow.ToString("r", CultureInfo.InvariantCulture) + "\r\n" + extra + "\r\n"));
+    }
+}

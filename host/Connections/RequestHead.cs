@@ -1,0 +1,32 @@
+namespace SsePluginHost.Connections;
+
+/// <summary>The head of a plain HTTP/1.1 GET request, read straight off a connection.</summary>
+internal sealed class RequestHead
+{
+    /// <summary>The path, as sent (the parser accepts only paths that need no decoding).</summary>
+    public required string Path { get; init; }
+
+    /// <summary>The query string with its leading <c>?</c>, or empty.</summary>
+    public required string QueryString { get; init; }
+
+    /// <summary>The header fields in the order sent; a name may appear more than once.</summary>
+    public required IReadOnlyList<KeyValuePair<string, string>> Headers { get; init; }
+
+    /// <summary>The length of the head in bytes, up to and including the blank line.</summary>
+    public required int Length { get; init; }
+
+    /// <summary>The values of a header joined by commas, or <see langword="null"/> when it was not sent.</summary>
+    public string? Get(string name)
+    {
+        string? found = null;
+        foreach (KeyValuePair<string, string> pair in Headers)
+        {
+            if (string.Equals(pair.Key, name, StringComparison.OrdinalIgnoreCase))
+            {
+                found = found is null ? pair.Value : found + "," + pair.Value;
+            }
+        }
+
+        return found;
+    }
+}

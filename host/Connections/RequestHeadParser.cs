@@ -1,0 +1,216 @@
+using System.Buffers;
+using System.Text;
+
+namespace SsePluginHost.Connections;
+
+/// <summary>
+/// Reads the head of the first request on a connection, strictly: only a plain HTTP/1.1 GET with
+/// an origin-form target that needs no decoding, visible-ASCII header fields, one Host and no
+/// body, upgrade or expectation is <see cref="HeadParse.Parsed"/>. Anything else is
+/// <see cref="HeadParse.NotEligible"/> and goes to ASP.NET Core, which answers it as always
+/// (including the errors), so this parser never has to reject anything itself.
+/// </summary>
+internal static class RequestHeadParser
+{
+    /// <summary>The largest head read here; a longer one goes to ASP.NET Core and its own limits.</summary>
+    public const int MaxHeadBytes = 16 * 1024;
+
+    /// <summary>The most header fields read here.</summary>
+    public const int MaxHeaders = 64;
+
+    private static readonly byte[] Method = "GET "u8.ToArray();
+    private static readonly byte[] Version = " HTTP/1.1"u8.ToArray();
+    private static readonly byte[] EndOfHead = "\r\n\r\n"u8.ToArray();
+
+    // Header names that almost every request sends: one shared string each rather than one per request.
+    private static readonly string[] KnownNames =
+    [
+        "Host", "Accept", "Accept-Encoding", "Accept-Language", "Cache-Control", "Connection", "Cookie",
+        "Last-Event-ID", "Origin", "Pragma", "Referer", "User-Agent", "X-Session-Id",
+        "Sec-Fetch-Dest", "Sec-Fetch-Mode", "Sec-Fetch-Site",
+    ];
+
+    /// <summary>Reads a head from the start of <paramref name="buffer"/>.</summary>
+    public static HeadParse TryParse(in ReadOnlySequence<byte> buffer, out RequestHead? head)
+    {
+        head = null;
+        int start = (int)Math.Min(buffer.Length, Method.Length);
+        Span<byte> first = stackalloc byte[Method.Length];
+        buffer.Slice(0, start).CopyTo(first);
+        if (!first[..start].SequenceEqual(Method.AsSpan(0, start)))
+        {
+            return HeadParse.NotEligible;
+        }
+
+        SequenceReader<byte> reader = new(buffer);
+        if (!reader.TryReadTo(out ReadOnlySequence<byte> _, EndOfHead, advancePastDelimiter: true))
+        {
+            return buffer.Length > MaxHeadBytes ? HeadParse.NotEligible : HeadParse.Incomplete;
+        }
+
+        long length = reader.Consumed;
+        if (length > MaxHeadBytes)
+        {
+            return HeadParse.NotEligible;
+        }
+
+        ReadOnlySequence<byte> headBytes = buffer.Slice(0, length);
+        if (headBytes.IsSingleSegment)
+        {
+            return Parse(headBytes.FirstSpan, out head);
+        }
+
+        byte[] rented = ArrayPool<byte>.Shared.Rent((int)length);
+        try
+        {
+            headBytes.CopyTo(rented);
+            return Parse(rented.AsSpan(0, (int)length), out head);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
+
+    private static HeadParse Parse(ReadOnlySpan<byte> bytes, out RequestHead? head)
+    {
+        head = null;
+        int totalLength = bytes.Length;
+        int eol = bytes.IndexOf("\r\n"u8);
+        ReadOnlySpan<byte> requestLine = bytes[..eol];
+        if (!requestLine.EndsWith(Version))
+        {
+            return HeadParse.NotEligible;
+        }
+
+        ReadOnlySpan<byte> target = requestLine[Method.Length..^Version.Length];
+        if (!IsPlainTarget(target, out int queryAt))
+        {
+            return HeadParse.NotEligible;
+        }
+
+        List<KeyValuePair<string, string>> headers = [];
+        int hosts = 0;
+        ReadOnlySpan<byte> rest = bytes[(eol + 2)..];
+        while (true)
+        {
+            eol = rest.IndexOf("\r\n"u8);
+            ReadOnlySpan<byte> line = rest[..eol];
+            rest = rest[(eol + 2)..];
+            if (line.IsEmpty)
+            {
+                break;
+            }
+
+            int colon = line.IndexOf((byte)':');
+            if (colon <= 0 || headers.Count == MaxHeaders || !IsToken(line[..colon]))
+            {
+                return HeadParse.NotEligible;
+            }
+
+            ReadOnlySpan<byte> value = line[(colon + 1)..].Trim(" \t"u8);
+            if (!IsFieldValue(value))
+            {
+                return HeadParse.NotEligible;
+            }
+
+            string name = NameOf(line[..colon]);
+            if (!IsAllowed(name, value, ref hosts))
+            {
+                return HeadParse.NotEligible;
+            }
+
+            headers.Add(new KeyValuePair<string, string>(name, Encoding.Latin1.GetString(value)));
+        }
+
+        if (hosts != 1)
+        {
+            return HeadParse.NotEligible;
+        }
+
+        head = new RequestHead
+        {
+            Path = Encoding.Latin1.GetString(queryAt < 0 ? target : target[..queryAt]),
+            QueryString = queryAt < 0 ? string.Empty : Encoding.Latin1.GetString(target[queryAt..]),
+            Headers = headers,
+            Length = totalLength,
+        };
+        return HeadParse.Parsed;
+    }
+
+    /// <summary>
+    /// An origin-form target of visible ASCII whose path needs no decoding or normalising: no
+    /// <c>%</c>, no dot segment, no fragment.
+    /// </summary>
+    private static bool IsPlainTarget(ReadOnlySpan<byte> target, out int queryAt)
+    {
+        queryAt = target.IndexOf((byte)'?');
+        if (target.IsEmpty || target[0] != '/' || target.IndexOfAnyExceptInRange((byte)0x21, (byte)0x7E) >= 0 || target.Contains((byte)'#'))
+        {
+            return false;
+        }
+
+        ReadOnlySpan<byte> path = queryAt < 0 ? target : target[..queryAt];
+        return !path.Contains((byte)'%') && path.IndexOf("/."u8) < 0;
+    }
+
+    /// <summary>Refuses what this host does not handle on a connection of its own: bodies, upgrades, expectations.</summary>
+    private static bool IsAllowed(string name, ReadOnlySpan<byte> value, ref int hosts)
+    {
+        if (ReferenceEquals(name, KnownNames[0]))
+        {
+            hosts++;
+            return !value.IsEmpty;
+        }
+
+        if (name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase))
+        {
+            return value.SequenceEqual("0"u8);
+        }
+
+        return !name.Equals("Transfer-Encoding", StringComparison.OrdinalIgnoreCase)
+            && !name.Equals("Upgrade", StringComparison.OrdinalIgnoreCase)
+            && !name.Equals("Expect", StringComparison.OrdinalIgnoreCase);
+    }
+
+    private static string NameOf(ReadOnlySpan<byte> name)
+    {
+        foreach (string known in KnownNames)
+        {
+            if (known.Length == name.Length && Ascii.EqualsIgnoreCase(name, known))
+            {
+                return known;
+            }
+        }
+
+        return Encoding.Latin1.GetString(name);
+    }
+
+    private static bool IsToken(ReadOnlySpan<byte> name)
+    {
+        foreach (byte b in name)
+        {
+            bool ok = b is (>= (byte)'a' and <= (byte)'z') or (>= (byte)'A' and <= (byte)'Z') or (>= (byte)'0' and <= (byte)'9')
+                || "!#$%&'*+-.^_`|~"u8.Contains(b);
+            if (!ok)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static bool IsFieldValue(ReadOnlySpan<byte> value)
+    {
+        foreach (byte b in value)
+        {
+            if (b is not ((>= 0x20 and <= 0x7E) or (byte)'\t'))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+}

@@ -1,0 +1,69 @@
+using SsePluginHost.Abstractions;
+using SsePluginHost.Mounts;
+
+namespace SsePluginHost.Streaming;
+
+/// <summary>
+/// Gives a request to its mount's plugin (the original's <c>parse</c>) and carries out the
+/// answer: a stream, or a status with a body. Shared by both ways a request arrives.
+/// </summary>
+internal sealed partial class MountDispatcher
+{
+    private readonly StreamRunner _streams;
+    private readonly ILogger<MountDispatcher> _logger;
+
+    public MountDispatcher(StreamRunner streams, ILogger<MountDispatcher> logger)
+    {
+        _streams = streams;
+        _logger = logger;
+    }
+
+    /// <summary>Asks the plugin and answers; <paramref name="slotHeld"/> says whether a stream slot is already taken.</summary>
+    public async Task DispatchAsync(IStreamExchange exchange, Mount mount, ISseService service, SseRequest request, bool slotHeld)
+    {
+        SseResponse answer;
+        try
+        {
+            answer = await service.HandleRequestAsync(request, exchange.Aborted).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (exchange.Aborted.IsCancellationRequested)
+        {
+            return;
+        }
+#pragma warning disable CA1031 // A plugin's fault costs that request only.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            LogRequestFailed(_logger, ex, mount.Path, request.Method);
+            await WriteErrorAsync(exchange, StatusCodes.Status500InternalServerError,
+                $"The service at {mount.Path} failed to handle the request.").ConfigureAwait(false);
+            return;
+        }
+
+        if (answer is null)
+        {
+            LogNullAnswer(_logger, mount.Path);
+            await WriteErrorAsync(exchange, StatusCodes.Status500InternalServerError,
+                $"The service at {mount.Path} gave no answer.").ConfigureAwait(false);
+            return;
+        }
+
+        if (answer.IsStream)
+        {
+            await _streams.RunAsync(exchange, mount, service, request, answer.State, slotHeld).ConfigureAwait(false);
+            return;
+        }
+
+        await exchange.WriteTextAsync(answer.StatusCode, answer.ContentType, answer.Body).ConfigureAwait(false);
+    }
+
+    /// <summary>Answers with a one-line plain-text error.</summary>
+    public static Task WriteErrorAsync(IStreamExchange exchange, int statusCode, string text) =>
+        exchange.WriteTextAsync(statusCode, "text/plain; charset=utf-8", text + "\n");
+
+    [LoggerMessage(EventId = 10, Level = LogLevel.Error, Message = "{Path}: the plugin threw while handling a {Method} request; answered 500")]
+    private static partial void LogRequestFailed(ILogger logger, Exception exception, string path, string method);
+
+    [LoggerMessage(EventId = 11, Level = LogLevel.Error, Message = "{Path}: the plugin returned no answer; answered 500")]
+    private static partial void LogNullAnswer(ILogger logger, string path);
+}
