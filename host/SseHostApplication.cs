@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Primitives;
 using SsePluginHost.Configuration;
@@ -49,10 +50,13 @@ public static class SseHostApplication
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
-            if (builder.Configuration.GetValue($"{SseHostOptions.SectionName}:Streams:{nameof(StreamOptions.DirectStreams)}", true))
+            if (DirectStreamsApply(builder.Configuration))
             {
-                kestrel.ConfigureEndpointDefaults(listen => listen.Use(next => ActivatorUtilities.CreateInstance<DirectStreamMiddleware>(
-                    listen.ApplicationServices, next, kestrel.Limits.RequestHeadersTimeout).OnConnectionAsync));
+                // Built when the server starts, when the endpoint's protocols are settled; an
+                // endpoint without HTTP/1.1 is left alone.
+                kestrel.ConfigureEndpointDefaults(listen => listen.Use(next => (listen.Protocols & HttpProtocols.Http1) == 0
+                    ? next
+                    : ActivatorUtilities.CreateInstance<DirectStreamMiddleware>(listen.ApplicationServices, next, kestrel.Limits).OnConnectionAsync));
             }
         });
         string? unixSocket = ListenOnUnixSocket(builder);
@@ -87,6 +91,23 @@ public static class SseHostApplication
             return context.Response.WriteAsync($"Nothing is mounted at {context.Request.Path}; GET / lists the mounts.\n");
         });
         return app;
+    }
+
+    /// <summary>
+    /// Whether streams may be served straight off their connection: on unless turned off, and
+    /// off when <c>AllowedHosts</c> restricts the Host header (ASP.NET Core's host filtering
+    /// then sees every request).
+    /// </summary>
+    private static bool DirectStreamsApply(IConfiguration configuration)
+    {
+        if (!configuration.GetValue($"{SseHostOptions.SectionName}:Streams:{nameof(StreamOptions.DirectStreams)}", true))
+        {
+            return false;
+        }
+
+        string allowed = configuration["AllowedHosts"] ?? string.Empty;
+        string[] hosts = allowed.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        return hosts.Length == 0 || hosts.Contains("*", StringComparer.Ordinal);
     }
 
     private static void AddHostServices(IServiceCollection services, IConfiguration configuration)

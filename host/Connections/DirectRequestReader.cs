@@ -1,5 +1,5 @@
 using System.Net;
-using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Primitives;
 using SsePluginHost.Abstractions;
 
@@ -10,10 +10,13 @@ internal static class DirectRequestReader
 {
     public static SseRequest Create(RequestHead head, string mountPath, string subPath, EndPoint? remote)
     {
+        // ASP.NET Core's own query parser, so that keys, repeats and decoding come out the same.
         Dictionary<string, string> query = new(StringComparer.Ordinal);
         if (head.QueryString.Length > 1)
         {
-            foreach (KeyValuePair<string, StringValues> pair in QueryHelpers.ParseQuery(head.QueryString))
+            FeatureCollection features = new();
+            features.Set<IHttpRequestFeature>(new HttpRequestFeature { QueryString = head.QueryString });
+            foreach (KeyValuePair<string, StringValues> pair in new QueryFeature(features).Query)
             {
                 query[pair.Key] = pair.Value.Count > 0 ? pair.Value[0] ?? string.Empty : string.Empty;
             }

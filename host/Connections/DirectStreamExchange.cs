@@ -3,6 +3,7 @@ using System.Globalization;
 using System.IO.Pipelines;
 using System.Text;
 using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.WebUtilities;
 using SsePluginHost.Mounts;
 using SsePluginHost.Streaming;
@@ -19,18 +20,31 @@ internal sealed class DirectStreamExchange(ConnectionContext connection, Request
     private static readonly byte[] EventStreamHead =
         "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\nX-Accel-Buffering: no\r\nConnection: close\r\n"u8.ToArray();
 
+    private readonly System.Net.Sockets.Socket? _socket = connection.Features.Get<IConnectionSocketFeature>()?.Socket;
+
     public CancellationToken Aborted => connection.ConnectionClosed;
 
-    public string? LastEventIdHeader => head.Get("Last-Event-ID");
+    public string? LastEventIdHeader => head.GetFirst("Last-Event-ID");
 
     public bool HasStarted { get; private set; }
 
     public PipeWriter Output => connection.Transport.Output;
 
+    /// <summary>The socket, written directly once the event stream's head went to it.</summary>
+    public System.Net.Sockets.Socket? Socket => _socket;
+
     public async Task StartEventStreamAsync()
     {
-        WriteHead(EventStreamHead, extra: null);
-        await Output.FlushAsync(Aborted).ConfigureAwait(false);
+        if (_socket is null)
+        {
+            WriteHead(Output, EventStreamHead, extra: null);
+            await Output.FlushAsync(Aborted).ConfigureAwait(false);
+            return;
+        }
+
+        ArrayBufferWriter<byte> head = new(256);
+        WriteHead(head, EventStreamHead, extra: null);
+        await _socket.SendAsync(head.WrittenMemory, System.Net.Sockets.SocketFlags.None, Aborted).ConfigureAwait(false);
     }
 
     public async Task WriteTextAsync(int statusCode, string contentType, string? text)
@@ -38,6 +52,14 @@ internal sealed class DirectStreamExchange(ConnectionContext connection, Request
         if (HasStarted)
         {
             return;
+        }
+
+        if (text is not null && contentType.AsSpan().IndexOfAnyExceptInRange(' ', '~') >= 0)
+        {
+            // As Kestrel refuses such a header value: no header injection, no mangled characters.
+            statusCode = StatusCodes.Status500InternalServerError;
+            contentType = "text/plain; charset=utf-8";
+            text = "The service answered with an invalid content type.\n";
         }
 
         byte[] body = text is null ? [] : Encoding.UTF8.GetBytes(text);
@@ -55,7 +77,7 @@ internal sealed class DirectStreamExchange(ConnectionContext connection, Request
         }
 
         start.Append("Connection: close\r\n");
-        WriteHead(Encoding.ASCII.GetBytes(start.ToString()), extra: null);
+        WriteHead(Output, Encoding.ASCII.GetBytes(start.ToString()), extra: null);
         Output.Write(body);
         await Output.FlushAsync(Aborted).ConfigureAwait(false);
     }
@@ -64,17 +86,16 @@ internal sealed class DirectStreamExchange(ConnectionContext connection, Request
     {
         mount.Metrics.Refused(mount.Path);
         int seconds = (int)Math.Ceiling(mount.RefusalRetry.TotalSeconds);
-        WriteHead(EventStreamHead, "Retry-After: " + seconds.ToString(CultureInfo.InvariantCulture) + "\r\n");
+        WriteHead(Output, EventStreamHead, "Retry-After: " + seconds.ToString(CultureInfo.InvariantCulture) + "\r\n");
         Output.Write(Encoding.UTF8.GetBytes($": {why}, retry later\n"));
         Output.Write(mount.RefusalRetryFrame.Span);
         await Output.FlushAsync(Aborted).ConfigureAwait(false);
     }
 
     /// <summary>Writes a status line and fields, then the Date field, any extra fields and the blank line.</summary>
-    private void WriteHead(ReadOnlySpan<byte> statusAndFields, string? extra)
+    private void WriteHead(IBufferWriter<byte> output, ReadOnlySpan<byte> statusAndFields, string? extra)
     {
         HasStarted = true;
-        PipeWriter output = Output;
         output.Write(statusAndFields);
         output.Write(Encoding.ASCII.GetBytes(
             "Date: " + DateTimeOffset.UtcNow.ToString("r", CultureInfo.InvariantCulture) + "\r\n" + extra + "\r\n"));

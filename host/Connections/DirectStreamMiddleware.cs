@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 using SsePluginHost.Abstractions;
 using SsePluginHost.Configuration;
@@ -23,14 +24,18 @@ internal sealed partial class DirectStreamMiddleware
     private readonly MountTable _table;
     private readonly MountDispatcher _dispatcher;
     private readonly StreamOptions _options;
+    private readonly TimeSpan _idleTimeout;
     private readonly TimeSpan _headTimeout;
+    private readonly HeadLimits _limits;
     private readonly ILogger<DirectStreamMiddleware> _logger;
 
-    public DirectStreamMiddleware(ConnectionDelegate next, TimeSpan headTimeout, MountTable table, MountDispatcher dispatcher,
+    public DirectStreamMiddleware(ConnectionDelegate next, KestrelServerLimits limits, MountTable table, MountDispatcher dispatcher,
         IOptions<SseHostOptions> options, ILogger<DirectStreamMiddleware> logger)
     {
         _next = next;
-        _headTimeout = headTimeout;
+        _idleTimeout = limits.KeepAliveTimeout;
+        _headTimeout = limits.RequestHeadersTimeout;
+        _limits = HeadLimits.Within(limits);
         _table = table;
         _dispatcher = dispatcher;
         _options = options.Value.Streams;
@@ -43,8 +48,11 @@ internal sealed partial class DirectStreamMiddleware
         RequestHead? head = null;
         Mount? mount;
         string subPath = string.Empty;
-        using (CancellationTokenSource timeout = new(_headTimeout))
+        // As Kestrel: a connection may wait up to the keep-alive timeout for its first byte, and
+        // then up to the request-headers timeout for the rest of the head.
+        using (CancellationTokenSource timeout = new(_idleTimeout))
         {
+            bool started = false;
             while (true)
             {
                 ReadResult read;
@@ -54,12 +62,22 @@ internal sealed partial class DirectStreamMiddleware
                 }
                 catch (OperationCanceledException)
                 {
-                    // No complete request head within the time ASP.NET Core would allow either.
+                    if (started)
+                    {
+                        await AnswerTimeoutAsync(connection).ConfigureAwait(false);
+                    }
+
                     return;
                 }
 
                 ReadOnlySequence<byte> buffer = read.Buffer;
-                HeadParse parse = read.IsCanceled ? HeadParse.NotEligible : RequestHeadParser.TryParse(buffer, out head);
+                if (!started && !buffer.IsEmpty)
+                {
+                    started = true;
+                    timeout.CancelAfter(_headTimeout);
+                }
+
+                HeadParse parse = read.IsCanceled ? HeadParse.NotEligible : RequestHeadParser.TryParse(buffer, _limits, out head);
                 if (parse == HeadParse.Incomplete && !read.IsCompleted)
                 {
                     input.AdvanceTo(buffer.Start, buffer.End);
@@ -84,7 +102,7 @@ internal sealed partial class DirectStreamMiddleware
         {
             await ServeAsync(connection, head, mount, subPath).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is IOException or ConnectionResetException or OperationCanceledException)
+        catch (Exception ex) when (ex is IOException or ConnectionResetException or OperationCanceledException or System.Net.Sockets.SocketException)
         {
             // The client went away while its answer was being written.
         }
@@ -111,6 +129,20 @@ internal sealed partial class DirectStreamMiddleware
         }
 
         return mount;
+    }
+
+    /// <summary>A head begun but not finished in time: 408, as Kestrel answers it.</summary>
+    private static async Task AnswerTimeoutAsync(ConnectionContext connection)
+    {
+        try
+        {
+            connection.Transport.Output.Write("HTTP/1.1 408 Request Timeout\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"u8);
+            await connection.Transport.Output.FlushAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or ConnectionResetException or OperationCanceledException or System.Net.Sockets.SocketException)
+        {
+            // Gone already.
+        }
     }
 
     private async Task ServeAsync(ConnectionContext connection, RequestHead head, Mount mount, string subPath)

@@ -15,6 +15,20 @@ internal sealed class RequestHead
     /// <summary>The length of the head in bytes, up to and including the blank line.</summary>
     public required int Length { get; init; }
 
+    /// <summary>The first value of a header, or <see langword="null"/> when it was not sent.</summary>
+    public string? GetFirst(string name)
+    {
+        foreach (KeyValuePair<string, string> pair in Headers)
+        {
+            if (string.Equals(pair.Key, name, StringComparison.OrdinalIgnoreCase))
+            {
+                return pair.Value;
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>The values of a header joined by commas, or <see langword="null"/> when it was not sent.</summary>
     public string? Get(string name)
     {

@@ -12,10 +12,10 @@ namespace SsePluginHost.Connections;
 /// </summary>
 internal static class RequestHeadParser
 {
-    /// <summary>The largest head read here; a longer one goes to ASP.NET Core and its own limits.</summary>
+    /// <summary>The largest head read here with the default limits.</summary>
     public const int MaxHeadBytes = 16 * 1024;
 
-    /// <summary>The most header fields read here.</summary>
+    /// <summary>The most header fields read here with the default limits.</summary>
     public const int MaxHeaders = 64;
 
     private static readonly byte[] Method = "GET "u8.ToArray();
@@ -30,8 +30,12 @@ internal static class RequestHeadParser
         "Sec-Fetch-Dest", "Sec-Fetch-Mode", "Sec-Fetch-Site",
     ];
 
+    /// <summary>Reads a head from the start of <paramref name="buffer"/>, within the default limits.</summary>
+    public static HeadParse TryParse(in ReadOnlySequence<byte> buffer, out RequestHead? head) =>
+        TryParse(buffer, HeadLimits.Default, out head);
+
     /// <summary>Reads a head from the start of <paramref name="buffer"/>.</summary>
-    public static HeadParse TryParse(in ReadOnlySequence<byte> buffer, out RequestHead? head)
+    public static HeadParse TryParse(in ReadOnlySequence<byte> buffer, HeadLimits limits, out RequestHead? head)
     {
         head = null;
         int start = (int)Math.Min(buffer.Length, Method.Length);
@@ -45,11 +49,12 @@ internal static class RequestHeadParser
         SequenceReader<byte> reader = new(buffer);
         if (!reader.TryReadTo(out ReadOnlySequence<byte> _, EndOfHead, advancePastDelimiter: true))
         {
-            return buffer.Length > MaxHeadBytes ? HeadParse.NotEligible : HeadParse.Incomplete;
+            // A line ended by a bare LF (which ASP.NET Core accepts) would never end the head here.
+            return buffer.Length > limits.MaxHead || HasBareLineFeed(buffer) ? HeadParse.NotEligible : HeadParse.Incomplete;
         }
 
         long length = reader.Consumed;
-        if (length > MaxHeadBytes)
+        if (length > limits.MaxHead)
         {
             return HeadParse.NotEligible;
         }
@@ -57,14 +62,14 @@ internal static class RequestHeadParser
         ReadOnlySequence<byte> headBytes = buffer.Slice(0, length);
         if (headBytes.IsSingleSegment)
         {
-            return Parse(headBytes.FirstSpan, out head);
+            return Parse(headBytes.FirstSpan, limits, out head);
         }
 
         byte[] rented = ArrayPool<byte>.Shared.Rent((int)length);
         try
         {
             headBytes.CopyTo(rented);
-            return Parse(rented.AsSpan(0, (int)length), out head);
+            return Parse(rented.AsSpan(0, (int)length), limits, out head);
         }
         finally
         {
@@ -72,13 +77,34 @@ internal static class RequestHeadParser
         }
     }
 
-    private static HeadParse Parse(ReadOnlySpan<byte> bytes, out RequestHead? head)
+    private static bool HasBareLineFeed(in ReadOnlySequence<byte> buffer)
+    {
+        byte previous = 0;
+        foreach (ReadOnlyMemory<byte> segment in buffer)
+        {
+            foreach (byte b in segment.Span)
+            {
+                if (b == '\n' && previous != '\r')
+                {
+                    return true;
+                }
+
+                previous = b;
+            }
+        }
+
+        return false;
+    }
+
+    private static HeadParse Parse(ReadOnlySpan<byte> bytes, HeadLimits limits, out RequestHead? head)
     {
         head = null;
         int totalLength = bytes.Length;
         int eol = bytes.IndexOf("\r\n"u8);
         ReadOnlySpan<byte> requestLine = bytes[..eol];
-        if (!requestLine.EndsWith(Version))
+        if (requestLine.Length + 2 > limits.MaxRequestLine
+            || requestLine.Length <= Method.Length + Version.Length
+            || !requestLine.EndsWith(Version))
         {
             return HeadParse.NotEligible;
         }
@@ -91,6 +117,7 @@ internal static class RequestHeadParser
 
         List<KeyValuePair<string, string>> headers = [];
         int hosts = 0;
+        int lengths = 0;
         ReadOnlySpan<byte> rest = bytes[(eol + 2)..];
         while (true)
         {
@@ -103,7 +130,7 @@ internal static class RequestHeadParser
             }
 
             int colon = line.IndexOf((byte)':');
-            if (colon <= 0 || headers.Count == MaxHeaders || !IsToken(line[..colon]))
+            if (colon <= 0 || headers.Count == limits.MaxHeaders || !IsToken(line[..colon]))
             {
                 return HeadParse.NotEligible;
             }
@@ -115,7 +142,7 @@ internal static class RequestHeadParser
             }
 
             string name = NameOf(line[..colon]);
-            if (!IsAllowed(name, value, ref hosts))
+            if (!IsAllowed(name, value, ref hosts, ref lengths))
             {
                 return HeadParse.NotEligible;
             }
@@ -154,23 +181,77 @@ internal static class RequestHeadParser
         return !path.Contains((byte)'%') && path.IndexOf("/."u8) < 0;
     }
 
-    /// <summary>Refuses what this host does not handle on a connection of its own: bodies, upgrades, expectations.</summary>
-    private static bool IsAllowed(string name, ReadOnlySpan<byte> value, ref int hosts)
+    /// <summary>
+    /// Refuses what this host does not handle on a connection of its own (bodies, upgrades,
+    /// expectations) and what Kestrel would refuse (a malformed Host, a repeated Content-Length).
+    /// </summary>
+    private static bool IsAllowed(string name, ReadOnlySpan<byte> value, ref int hosts, ref int lengths)
     {
         if (ReferenceEquals(name, KnownNames[0]))
         {
             hosts++;
-            return !value.IsEmpty;
+            return IsPlainHost(value);
         }
 
         if (name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase))
         {
-            return value.SequenceEqual("0"u8);
+            return ++lengths == 1 && value.SequenceEqual("0"u8);
         }
 
         return !name.Equals("Transfer-Encoding", StringComparison.OrdinalIgnoreCase)
             && !name.Equals("Upgrade", StringComparison.OrdinalIgnoreCase)
             && !name.Equals("Expect", StringComparison.OrdinalIgnoreCase);
+    }
+
+    /// <summary>A host name or IPv4 address (letters, digits, <c>.-_</c>) or a bracketed IPv6 address, and an optional port.</summary>
+    private static bool IsPlainHost(ReadOnlySpan<byte> value)
+    {
+        if (value.IsEmpty)
+        {
+            return false;
+        }
+
+        ReadOnlySpan<byte> port = [];
+        if (value[0] == '[')
+        {
+            int close = value.IndexOf((byte)']');
+            if (close < 2 || value[1..close].IndexOfAnyExcept("0123456789abcdefABCDEF:."u8) >= 0)
+            {
+                return false;
+            }
+
+            ReadOnlySpan<byte> after = value[(close + 1)..];
+            if (!after.IsEmpty && after[0] != ':')
+            {
+                return false;
+            }
+
+            port = after.IsEmpty ? after : after[1..];
+            if (!after.IsEmpty && port.IsEmpty)
+            {
+                return false;
+            }
+        }
+        else
+        {
+            int colon = value.IndexOf((byte)':');
+            ReadOnlySpan<byte> name = colon < 0 ? value : value[..colon];
+            if (name.IsEmpty || name.IndexOfAnyExcept("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_"u8) >= 0)
+            {
+                return false;
+            }
+
+            if (colon >= 0)
+            {
+                port = value[(colon + 1)..];
+                if (port.IsEmpty)
+                {
+                    return false;
+                }
+            }
+        }
+
+        return port.Length <= 5 && port.IndexOfAnyExceptInRange((byte)'0', (byte)'9') < 0;
     }
 
     private static string NameOf(ReadOnlySpan<byte> name)

@@ -1,13 +1,21 @@
+using System.Collections.Concurrent;
+
 namespace SsePluginHost.Streaming;
 
 /// <summary>
 /// A shared beat that writers wait for before they write, so that events queued meanwhile go out
-/// in one write and one flush. One timer serves every writer, and it runs only while someone waits.
+/// in one write and one flush. One timer serves every writer, and it runs only while someone
+/// waits: a writer awaiting <see cref="NextAsync"/>, or one put on the beat with
+/// <see cref="Schedule"/>.
 /// </summary>
 internal sealed class FlushTicker : IDisposable
 {
+    /// <summary>Due writers below which one thread runs them all.</summary>
+    private const int WritersPerShare = 64;
+
     private readonly TimeSpan _interval;
     private readonly Timer _timer;
+    private readonly ConcurrentQueue<IThreadPoolWorkItem> _due = new();
     private TaskCompletionSource _next = NewSource();
     private int _armed;
 
@@ -24,7 +32,35 @@ internal sealed class FlushTicker : IDisposable
     public Task NextAsync()
     {
         Task next = Volatile.Read(ref _next).Task;
-        if (Interlocked.Exchange(ref _armed, 1) == 0)
+        return Arm() ? next : Task.CompletedTask;
+    }
+
+    /// <summary>Runs a writer on the thread pool at the next beat (at once when the interval is zero).</summary>
+    public void Schedule(IThreadPoolWorkItem writer)
+    {
+        if (!Enabled)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(writer, preferLocal: false);
+            return;
+        }
+
+        _due.Enqueue(writer);
+        Arm();
+    }
+
+    public void Dispose()
+    {
+        _timer.Dispose();
+        Volatile.Read(ref _next).TrySetResult();
+        RunDue();
+    }
+
+    private static TaskCompletionSource NewSource() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Starts the timer unless it runs already; false once disposed.</summary>
+    private bool Arm()
+    {
+        if (Volatile.Read(ref _armed) == 0 && Interlocked.Exchange(ref _armed, 1) == 0)
         {
             try
             {
@@ -32,20 +68,12 @@ internal sealed class FlushTicker : IDisposable
             }
             catch (ObjectDisposedException)
             {
-                return Task.CompletedTask;
+                return false;
             }
         }
 
-        return next;
+        return true;
     }
-
-    public void Dispose()
-    {
-        _timer.Dispose();
-        Volatile.Read(ref _next).TrySetResult();
-    }
-
-    private static TaskCompletionSource NewSource() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private void Tick()
     {
@@ -53,5 +81,46 @@ internal sealed class FlushTicker : IDisposable
         // on a beat that nobody will give.
         Volatile.Write(ref _armed, 0);
         Interlocked.Exchange(ref _next, NewSource()).TrySetResult();
+        RunDue();
+    }
+
+    /// <summary>
+    /// Runs the writers due at this beat in a few work items, one per core at most, rather than
+    /// one work item (and thread wake-up) per writer.
+    /// </summary>
+    private void RunDue()
+    {
+        int count = _due.Count;
+        if (count == 0)
+        {
+            return;
+        }
+
+        IThreadPoolWorkItem[] due = new IThreadPoolWorkItem[count];
+        int taken = 0;
+        while (taken < count && _due.TryDequeue(out IThreadPoolWorkItem? writer))
+        {
+            due[taken++] = writer;
+        }
+
+        // Not on this thread: a timer callback that runs long holds up the other timers.
+        int shares = Math.Clamp(taken / WritersPerShare, 1, Environment.ProcessorCount);
+        int size = (taken + shares - 1) / shares;
+        for (int start = 0; start < taken; start += size)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(new Share(due, start, Math.Min(taken, start + size)), preferLocal: false);
+        }
+    }
+
+    /// <summary>Writers run by one thread, in order.</summary>
+    private sealed class Share(IThreadPoolWorkItem[] writers, int start, int end) : IThreadPoolWorkItem
+    {
+        public void Execute()
+        {
+            for (int i = start; i < end; i++)
+            {
+                writers[i].Execute();
+            }
+        }
     }
 }

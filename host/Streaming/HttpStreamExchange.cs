@@ -17,6 +17,8 @@ internal sealed class HttpStreamExchange(HttpContext context) : IStreamExchange
 
     public PipeWriter Output => context.Response.BodyWriter;
 
+    public System.Net.Sockets.Socket? Socket => null;
+
     public Task StartEventStreamAsync()
     {
         SetEventStreamHeaders(context);

@@ -22,6 +22,12 @@ internal interface IStreamExchange
     /// <summary>Where the body goes once the event stream has started.</summary>
     PipeWriter Output { get; }
 
+    /// <summary>
+    /// The connection's socket when the stream's body may be written to it directly (the head
+    /// was sent straight to it too), or <see langword="null"/> to write to <see cref="Output"/>.
+    /// </summary>
+    System.Net.Sockets.Socket? Socket { get; }
+
     /// <summary>Sends the status and headers of an event stream (200, <c>text/event-stream</c>, no caching) at once.</summary>
     Task StartEventStreamAsync();
 

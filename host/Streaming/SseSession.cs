@@ -22,6 +22,7 @@ internal sealed class SseSession : ISseClient
     private readonly FlushTicker _ticker;
     private readonly Lock _gate = new();
     private Connection? _connection;
+    private SocketStreamWriter? _socketWriter;
     private Timer? _graceTimer;
     private long _queuedBytes;
     private long _lastActivityTicks;
@@ -122,6 +123,7 @@ internal sealed class SseSession : ISseClient
         }
 
         Volatile.Write(ref _lastActivityTicks, Environment.TickCount64);
+        Volatile.Read(ref _socketWriter)?.Schedule();
         return true;
     }
 
@@ -153,6 +155,7 @@ internal sealed class SseSession : ISseClient
         _receivesBroadcasts = false;
         _mount.Remove(this);
         _queue.Writer.TryComplete();
+        Volatile.Read(ref _socketWriter)?.Schedule();
         if (connection is null)
         {
             NotifyEnded();
@@ -258,6 +261,88 @@ internal sealed class SseSession : ISseClient
         {
             Finish(me);
         }
+    }
+
+    /// <summary>
+    /// Writes the preamble and then the queue straight to a socket (see <see cref="SocketStreamWriter"/>)
+    /// until the connection or the session ends.
+    /// </summary>
+    public async Task RunOnSocketAsync(System.Net.Sockets.Socket socket, IReadOnlyList<ReadOnlyMemory<byte>> preamble, CancellationToken requestAborted)
+    {
+        Connection me = new();
+        lock (_gate)
+        {
+            if (_closed)
+            {
+                me.Stop();
+            }
+
+            _connection = me;
+        }
+
+        using CancellationTokenRegistration onAbort = requestAborted.Register(static state => ((Connection)state!).Stop(), me);
+        SocketStreamWriter writer = new(socket, this, _ticker, me.Token);
+        try
+        {
+            ArrayBufferWriter<byte> first = new();
+            foreach (ReadOnlyMemory<byte> frame in preamble)
+            {
+                first.Write(frame.Span);
+            }
+
+            // The preamble goes out even to a session that was closed as it connected, as the
+            // session id tells the client whom it was.
+            await socket.SendAsync(first.WrittenMemory, System.Net.Sockets.SocketFlags.None, requestAborted).ConfigureAwait(false);
+            socket.Blocking = false;
+            Volatile.Write(ref _socketWriter, writer);
+            writer.Schedule();
+            await writer.Ended.ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or System.Net.Sockets.SocketException or ObjectDisposedException)
+        {
+            // Stopped, or the connection broke.
+        }
+        finally
+        {
+            Interlocked.CompareExchange(ref _socketWriter, null, writer);
+            Finish(me);
+        }
+    }
+
+    /// <summary>
+    /// Moves what is queued into <paramref name="into"/>, up to about <paramref name="maxBytes"/>,
+    /// skipping broadcasts that the replay already carried. Returns whether the queue is finished
+    /// (the session closed and everything was taken); <paramref name="more"/> says whether some is left.
+    /// </summary>
+    public bool Drain(ArrayBufferWriter<byte> into, int maxBytes, out bool more)
+    {
+        ChannelReader<Outgoing> reader = _queue.Reader;
+        long skipThrough = Volatile.Read(ref _skipThrough);
+        long released = 0;
+        more = false;
+        while (reader.TryRead(out Outgoing item))
+        {
+            released += item.Frame.Length;
+            if (item.Sequence != 0)
+            {
+                if (item.Sequence <= skipThrough)
+                {
+                    continue;
+                }
+
+                Volatile.Write(ref _lastWrittenSequence, item.Sequence);
+            }
+
+            into.Write(item.Frame.Span);
+            if (into.WrittenCount >= maxBytes)
+            {
+                more = reader.TryPeek(out _);
+                break;
+            }
+        }
+
+        Interlocked.Add(ref _queuedBytes, -released);
+        return reader.Completion.IsCompleted;
     }
 
     private void Finish(Connection me)

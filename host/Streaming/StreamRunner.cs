@@ -117,7 +117,14 @@ internal sealed partial class StreamRunner
             }
         }
 
-        await session.RunAsync(exchange.Output, preamble, exchange.Aborted).ConfigureAwait(false);
+        if (exchange.Socket is { } socket)
+        {
+            await session.RunOnSocketAsync(socket, preamble, exchange.Aborted).ConfigureAwait(false);
+        }
+        else
+        {
+            await session.RunAsync(exchange.Output, preamble, exchange.Aborted).ConfigureAwait(false);
+        }
     }
 
     [LoggerMessage(EventId = 20, Level = LogLevel.Debug, Message = "{Path}: session {SessionId} connected from {Remote}")]

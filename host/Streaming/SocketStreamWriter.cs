@@ -1,0 +1,159 @@
+using System.Buffers;
+using System.Net.Sockets;
+
+namespace SsePluginHost.Streaming;
+
+/// <summary>
+/// Writes one session's queue straight to its connection's socket. It is not a task waiting per
+/// client: queuing an event marks the writer due, the shared <see cref="FlushTicker"/> beat runs
+/// every due writer once on the thread pool, and that run drains the whole queue into one
+/// buffer and sends it with one non-blocking <c>send</c>. Only a client whose socket buffer is
+/// full costs an asynchronous send, until it has taken the rest.
+/// </summary>
+internal sealed class SocketStreamWriter : IThreadPoolWorkItem
+{
+    /// <summary>The most bytes one run drains; the rest goes in the next run.</summary>
+    private const int MaxRunBytes = 256 * 1024;
+
+    private const int Idle = 0;
+    private const int Due = 1;
+    private const int Running = 2;
+    private const int RunningDue = 3;
+
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? t_buffer;
+
+    private readonly Socket _socket;
+    private readonly SseSession _session;
+    private readonly FlushTicker _ticker;
+    private readonly CancellationToken _stop;
+    private readonly TaskCompletionSource _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _state;
+
+    public SocketStreamWriter(Socket socket, SseSession session, FlushTicker ticker, CancellationToken stop)
+    {
+        _socket = socket;
+        _session = session;
+        _ticker = ticker;
+        _stop = stop;
+        stop.UnsafeRegister(static state => ((SocketStreamWriter)state!)._ended.TrySetResult(), this);
+    }
+
+    /// <summary>Completes when the writer has stopped: stopped from outside, the session's queue finished, or the socket failed.</summary>
+    public Task Ended => _ended.Task;
+
+    /// <summary>Marks the writer due: it runs at the next beat (at once when coalescing is off).</summary>
+    public void Schedule()
+    {
+        while (true)
+        {
+            int state = Volatile.Read(ref _state);
+            int next = state switch
+            {
+                Idle => Due,
+                Running => RunningDue,
+                _ => -1,
+            };
+            if (next < 0)
+            {
+                return;
+            }
+
+            if (Interlocked.CompareExchange(ref _state, next, state) == state)
+            {
+                if (next == Due)
+                {
+                    _ticker.Schedule(this);
+                }
+
+                return;
+            }
+        }
+    }
+
+    /// <summary>One run, on the thread pool: drain, send, and go idle or due again.</summary>
+    public void Execute()
+    {
+        Volatile.Write(ref _state, Running);
+        if (_ended.Task.IsCompleted)
+        {
+            return;
+        }
+
+        ArrayBufferWriter<byte> buffer = t_buffer ??= new ArrayBufferWriter<byte>(16 * 1024);
+        buffer.ResetWrittenCount();
+        bool finished = _session.Drain(buffer, MaxRunBytes, out bool more);
+        if (buffer.WrittenCount > 0 && !TrySendNow(buffer.WrittenSpan, out int sent))
+        {
+            if (sent < 0)
+            {
+                _ended.TrySetResult();
+                return;
+            }
+
+            // The client's socket buffer is full: send the rest asynchronously, then carry on.
+            byte[] rest = ArrayPool<byte>.Shared.Rent(buffer.WrittenCount - sent);
+            buffer.WrittenSpan[sent..].CopyTo(rest);
+            _ = SendRestAsync(rest, buffer.WrittenCount - sent, finished, more);
+            return;
+        }
+
+        AfterRun(finished, more);
+    }
+
+    private bool TrySendNow(ReadOnlySpan<byte> bytes, out int sent)
+    {
+        try
+        {
+            sent = _socket.Send(bytes, SocketFlags.None, out SocketError error);
+            if (error is SocketError.Success or SocketError.WouldBlock)
+            {
+                sent = Math.Max(sent, 0);
+                return sent == bytes.Length;
+            }
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+
+        sent = -1;
+        return false;
+    }
+
+    private async Task SendRestAsync(byte[] rest, int length, bool finished, bool more)
+    {
+        try
+        {
+            await _socket.SendAsync(rest.AsMemory(0, length), SocketFlags.None, _stop).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or SocketException or ObjectDisposedException)
+        {
+            _ended.TrySetResult();
+            return;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rest);
+        }
+
+        AfterRun(finished, more);
+    }
+
+    private void AfterRun(bool finished, bool more)
+    {
+        if (finished)
+        {
+            _ended.TrySetResult();
+            return;
+        }
+
+        if (!more && Interlocked.CompareExchange(ref _state, Idle, Running) == Running)
+        {
+            return;
+        }
+
+        // Queued meanwhile, or more than one run takes: go again at the next beat.
+        Volatile.Write(ref _state, Due);
+        _ticker.Schedule(this);
+    }
+}

@@ -1,0 +1,325 @@
+using System.Buffers;
+using System.Text;
+using FsCheck;
+using FsCheck.Fluent;
+using FsCheck.Xunit;
+using SsePluginHost.Connections;
+using SsePluginHost.Tests.Infrastructure;
+
+namespace SsePluginHost.Tests.Unit;
+
+/// <summary>
+/// The direct-stream head parser: an EventSource's plain HTTP/1.1 GET is read back exactly; a
+/// head cut short is incomplete; anything the host must not answer itself (another method or
+/// version, a target that needs decoding, a body, an upgrade, odd header bytes, too big) is not
+/// eligible and left to ASP.NET Core; and how the bytes are split into segments changes nothing.
+/// </summary>
+public sealed class RequestHeadParserTests
+{
+    private const string Typical =
+        "GET /chat/room?nick=ann&lastEventId=7 HTTP/1.1\r\n" +
+        "Host: localhost:3080\r\n" +
+        "Connection: keep-alive\r\n" +
+        "accept: text/event-stream\r\n" +
+        "Cache-Control: no-cache\r\n" +
+        "USER-AGENT: Mozilla/5.0 (X11; Linux x86_64)\r\n" +
+        "Last-Event-ID: 42\r\n" +
+        "X-Custom: \t padded  value \t\r\n" +
+        "x-empty:\r\n" +
+        "\r\n";
+
+    [Fact]
+    public void A_typical_EventSource_head_is_parsed_with_its_path_query_headers_and_length()
+    {
+        byte[] bytes = Encoding.ASCII.GetBytes(Typical);
+
+        RequestHead head = Parsed(bytes);
+
+        Assert.Equal("/chat/room", head.Path);
+        Assert.Equal("?nick=ann&lastEventId=7", head.QueryString);
+        Assert.Equal(bytes.Length, head.Length);
+        KeyValuePair<string, string>[] expected =
+            [
+                new("Host", "localhost:3080"),
+                new("Connection", "keep-alive"),
+                new("Accept", "text/event-stream"),
+                new("Cache-Control", "no-cache"),
+                new("User-Agent", "Mozilla/5.0 (X11; Linux x86_64)"),
+                new("Last-Event-ID", "42"),
+                new("X-Custom", "padded  value"),
+                new("x-empty", string.Empty),
+            ];
+        Assert.Equal(expected, head.Headers);
+        Assert.Equal("text/event-stream", head.Get("ACCEPT"));
+        Assert.Null(head.Get("Cookie"));
+    }
+
+    [Fact]
+    public void Bytes_after_the_head_are_not_part_of_it()
+    {
+        byte[] bytes = Encoding.ASCII.GetBytes(Typical + "GET /next HTTP/1.1\r\nHost: x\r\n\r\n");
+
+        RequestHead head = Parsed(bytes);
+
+        Assert.Equal(Encoding.ASCII.GetByteCount(Typical), head.Length);
+        Assert.Equal("/chat/room", head.Path);
+    }
+
+    [Fact]
+    public void Known_header_names_come_back_as_one_shared_canonical_string()
+    {
+        RequestHead one = Parsed(Head("/a", "hOsT: x", "accept: text/event-stream", "LAST-EVENT-ID: 1", "x-session-id: s"));
+        RequestHead two = Parsed(Head("/b", "Host: y", "ACCEPT: */*", "last-event-id: 2", "X-SESSION-ID: t"));
+
+        Assert.Equal(["Host", "Accept", "Last-Event-ID", "X-Session-Id"], one.Headers.Select(h => h.Key));
+        for (int i = 0; i < one.Headers.Count; i++)
+        {
+            Assert.Same(one.Headers[i].Key, two.Headers[i].Key);
+        }
+    }
+
+    [Fact]
+    public void Repeated_headers_are_kept_in_order_and_joined_by_Get()
+    {
+        RequestHead head = Parsed(Head("/a", "Host: x", "Accept: text/event-stream", "Accept: text/html", "X-Multi: one", "x-multi: two"));
+
+        Assert.Equal("text/event-stream,text/html", head.Get("accept"));
+        Assert.Equal("one,two", head.Get("X-MULTI"));
+        Assert.Equal(5, head.Headers.Count);
+    }
+
+    [Fact]
+    public void A_path_without_a_query_has_an_empty_query_string_and_a_bare_question_mark_is_kept()
+    {
+        RequestHead plain = Parsed(Head("/a/b/", "Host: x"));
+        RequestHead bare = Parsed(Head("/a?", "Host: x"));
+
+        Assert.Equal("/a/b/", plain.Path);
+        Assert.Equal(string.Empty, plain.QueryString);
+        Assert.Equal("/a", bare.Path);
+        Assert.Equal("?", bare.QueryString);
+    }
+
+    [Theory]
+    [InlineData("/a?x=%20y&z=%2F")]
+    [InlineData("/a?next=/b/../c")]
+    [InlineData("/a?dot=/./")]
+    [InlineData("/a;b=c/d")]
+    [InlineData("/")]
+    public void Percent_signs_and_dot_segments_are_fine_in_the_query_and_odd_but_plain_paths_are_fine(string target)
+    {
+        RequestHead head = Parsed(Head(target, "Host: x"));
+
+        int query = target.IndexOf('?', StringComparison.Ordinal);
+        Assert.Equal(query < 0 ? target : target[..query], head.Path);
+        Assert.Equal(query < 0 ? string.Empty : target[query..], head.QueryString);
+    }
+
+    [Fact]
+    public void Content_Length_zero_and_a_tab_inside_a_value_are_fine()
+    {
+        RequestHead head = Parsed(Head("/a", "Host: x", "content-length: 0", "X-Tabbed: a\tb"));
+
+        Assert.Equal("0", head.Get("Content-Length"));
+        Assert.Equal("a\tb", head.Get("X-Tabbed"));
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("G")]
+    [InlineData("GET")]
+    [InlineData("GET ")]
+    [InlineData("GET /a HTTP/1.1")]
+    [InlineData("GET /a HTTP/1.1\r\n")]
+    [InlineData("GET /a HTTP/1.1\r\nHost: x\r\n")]
+    [InlineData("GET /a HTTP/1.1\r\nHost: x\r\n\r")]
+    [InlineData("GET /a HTTP/1.1\r\nHost: x\r\nAccept: text/ev")]
+    public void A_head_cut_short_is_incomplete(string text)
+    {
+        Assert.Equal(HeadParse.Incomplete, RequestHeadParser.TryParse(new ReadOnlySequence<byte>(Encoding.ASCII.GetBytes(text)), out RequestHead? head));
+        Assert.Null(head);
+    }
+
+    [Theory]
+    [InlineData("P")]
+    [InlineData("POST")]
+    [InlineData("POST /a HTTP/1.1\r\n")]
+    [InlineData("PRI * HTTP/2.0")]
+    [InlineData("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n")]
+    [InlineData("HEAD /a HTTP/1.1\r\nHost: x\r\n\r\n")]
+    [InlineData("get /a HTTP/1.1\r\nHost: x\r\n\r\n")]
+    [InlineData("GEX")]
+    [InlineData("GETX")]
+    [InlineData("\u0016\u0003\u0001")]
+    public void Another_method_is_not_eligible_from_its_first_bytes(string text)
+    {
+        Assert.Equal(HeadParse.NotEligible, RequestHeadParser.TryParse(new ReadOnlySequence<byte>(Encoding.Latin1.GetBytes(text)), out RequestHead? head));
+        Assert.Null(head);
+    }
+
+    [Theory]
+    [InlineData("GET /a HTTP/1.0\r\nHost: x\r\n\r\n")]
+    [InlineData("GET /a HTTP/2\r\nHost: x\r\n\r\n")]
+    [InlineData("GET /a HTTP/1.1 \r\nHost: x\r\n\r\n")]
+    [InlineData("GET /a http/1.1\r\nHost: x\r\n\r\n")]
+    [InlineData("GET http://x/a HTTP/1.1\r\nHost: x\r\n\r\n")]
+    [InlineData("GET * HTTP/1.1\r\nHost: x\r\n\r\n")]
+    [InlineData("GET x:80 HTTP/1.1\r\nHost: x\r\n\r\n")]
+    [InlineData("GET  /a HTTP/1.1\r\nHost: x\r\n\r\n")]
+    [InlineData("GET /a  HTTP/1.1\r\nHost: x\r\n\r\n")]
+    [InlineData("GET /a b HTTP/1.1\r\nHost: x\r\n\r\n")]
+    [InlineData("GET  HTTP/1.1\r\nHost: x\r\n\r\n")]
+    [InlineData("GET /a%20b HTTP/1.1\r\nHost: x\r\n\r\n")]
+    [InlineData("GET /%65cho HTTP/1.1\r\nHost: x\r\n\r\n")]
+    [InlineData("GET /a/../b HTTP/1.1\r\nHost: x\r\n\r\n")]
+    [InlineData("GET /a/./b HTTP/1.1\r\nHost: x\r\n\r\n")]
+    [InlineData("GET /a/.. HTTP/1.1\r\nHost: x\r\n\r\n")]
+    [InlineData("GET /. HTTP/1.1\r\nHost: x\r\n\r\n")]
+    [InlineData("GET /a#b HTTP/1.1\r\nHost: x\r\n\r\n")]
+    [InlineData("GET /a?b#c HTTP/1.1\r\nHost: x\r\n\r\n")]
+    [InlineData("GET /caf\u00e9 HTTP/1.1\r\nHost: x\r\n\r\n")]
+    [InlineData("GET /a\u007f HTTP/1.1\r\nHost: x\r\n\r\n")]
+    [InlineData("GET /a\tb HTTP/1.1\r\nHost: x\r\n\r\n")]
+    public void A_request_line_the_host_would_have_to_interpret_is_not_eligible(string text) => AssertNotEligible(text);
+
+    [Theory]
+    [InlineData("Host: x", "Host: y")]
+    [InlineData("Host: x", "host: x")]
+    [InlineData("Accept: text/event-stream")]
+    [InlineData("Host:")]
+    [InlineData("Host:   ")]
+    [InlineData("Host: x", "Content-Length: 5")]
+    [InlineData("Host: x", "Content-Length: 00")]
+    [InlineData("Host: x", "Transfer-Encoding: chunked")]
+    [InlineData("Host: x", "transfer-encoding: identity")]
+    [InlineData("Host: x", "Upgrade: websocket")]
+    [InlineData("Host: x", "Expect: 100-continue")]
+    [InlineData("Host: x", "X-Name: caf\u00e9")]
+    [InlineData("Host: x", "X-Name: \u0080")]
+    [InlineData("Host: x", "X-Name: a\u0001b")]
+    [InlineData("Host: x", "X-Name: a\u007fb")]
+    [InlineData("Host: x", "X-Name: a\u0000b")]
+    [InlineData("Host: x", "X-Name: a\rb")]
+    [InlineData("Host: x", "X-Name: one", " two")]
+    [InlineData("Host: x", "X-Name: one", "\ttwo")]
+    [InlineData("Host : x")]
+    [InlineData("Host: x", "X-Name : v")]
+    [InlineData("Host: x", "X Name: v")]
+    [InlineData("Host: x", ": v")]
+    [InlineData("Host: x", "no colon here")]
+    [InlineData("Host: x", "X-N\u00e4me: v")]
+    [InlineData("Host: x", "X-Name(1): v")]
+    public void A_header_section_the_host_must_not_answer_itself_is_not_eligible(params string[] fields) =>
+        AssertNotEligible(Encoding.Latin1.GetString(Head("/a", fields)));
+
+    [Fact]
+    public void Without_any_header_fields_the_head_is_not_eligible() => AssertNotEligible("GET /a HTTP/1.1\r\n\r\n");
+
+    [Fact]
+    public void Sixty_four_header_fields_are_read_and_sixty_five_are_not()
+    {
+        string[] fields = [.. Enumerable.Range(0, RequestHeadParser.MaxHeaders - 1).Select(i => $"X-F{i}: {i}").Prepend("Host: x")];
+
+        Assert.Equal(RequestHeadParser.MaxHeaders, Parsed(Head("/a", fields)).Headers.Count);
+        AssertNotEligible(Encoding.ASCII.GetString(Head("/a", [.. fields, "X-One-More: 1"])));
+    }
+
+    [Fact]
+    public void A_head_of_sixteen_KiB_is_read_and_a_larger_one_is_not_whether_complete_or_not()
+    {
+        byte[] atLimit = HeadOfLength(RequestHeadParser.MaxHeadBytes);
+        byte[] overLimit = HeadOfLength(RequestHeadParser.MaxHeadBytes + 1);
+
+        Assert.Equal(RequestHeadParser.MaxHeadBytes, Parsed(atLimit).Length);
+        AssertNotEligible(Encoding.ASCII.GetString(overLimit));
+
+        // Still without its blank line: incomplete up to the limit, not eligible past it.
+        byte[] unfinished = Encoding.ASCII.GetBytes("GET /a HTTP/1.1\r\nHost: x\r\nX-Pad: " + new string('p', 2 * RequestHeadParser.MaxHeadBytes));
+        Assert.Equal(HeadParse.Incomplete, RequestHeadParser.TryParse(new ReadOnlySequence<byte>(unfinished, 0, RequestHeadParser.MaxHeadBytes), out _));
+        Assert.Equal(HeadParse.NotEligible, RequestHeadParser.TryParse(new ReadOnlySequence<byte>(unfinished, 0, RequestHeadParser.MaxHeadBytes + 1), out _));
+        Assert.Equal(HeadParse.NotEligible, RequestHeadParser.TryParse(new ReadOnlySequence<byte>(unfinished), out RequestHead? head));
+        Assert.Null(head);
+    }
+
+    [Property(MaxTest = 3000, Arbitrary = [typeof(Splits)])]
+    public void Splitting_the_bytes_into_segments_anywhere_changes_nothing(HeadSplit split)
+    {
+        HeadParse whole = RequestHeadParser.TryParse(new ReadOnlySequence<byte>(split.Bytes), out RequestHead? expected);
+
+        HeadParse pieces = RequestHeadParser.TryParse(BufferSegment.Split(split.Bytes, split.Cuts), out RequestHead? actual);
+
+        Assert.Equal(split.Expected, whole.ToString());
+        Assert.Equal(whole, pieces);
+        if (expected is null)
+        {
+            Assert.Null(actual);
+            return;
+        }
+
+        Assert.NotNull(actual);
+        Assert.Equal(expected.Path, actual.Path);
+        Assert.Equal(expected.QueryString, actual.QueryString);
+        Assert.Equal(expected.Length, actual.Length);
+        Assert.Equal(expected.Headers, actual.Headers);
+    }
+
+    /// <summary>A GET head for <paramref name="target"/> with the given header lines.</summary>
+    private static byte[] Head(string target, params string[] fields) =>
+        Encoding.Latin1.GetBytes($"GET {target} HTTP/1.1\r\n" + string.Concat(fields.Select(f => f + "\r\n")) + "\r\n");
+
+    /// <summary>An eligible head of exactly <paramref name="length"/> bytes, padded with one long header.</summary>
+    private static byte[] HeadOfLength(int length)
+    {
+        const string Start = "GET /a HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\nX-Pad: ";
+        const string End = "\r\n\r\n";
+        byte[] head = Encoding.ASCII.GetBytes(Start + new string('p', length - Start.Length - End.Length) + End);
+        Assert.Equal(length, head.Length);
+        return head;
+    }
+
+    private static RequestHead Parsed(byte[] bytes)
+    {
+        Assert.Equal(HeadParse.Parsed, RequestHeadParser.TryParse(new ReadOnlySequence<byte>(bytes), out RequestHead? head));
+        Assert.NotNull(head);
+        return head;
+    }
+
+    private static void AssertNotEligible(string text)
+    {
+        byte[] bytes = Encoding.Latin1.GetBytes(text);
+        Assert.Equal(HeadParse.NotEligible, RequestHeadParser.TryParse(new ReadOnlySequence<byte>(bytes), out RequestHead? head));
+        Assert.Null(head);
+    }
+
+    /// <summary>Some bytes, what the parser makes of them whole (a <see cref="HeadParse"/> name), and where to cut them.</summary>
+    public sealed record HeadSplit(string Name, byte[] Bytes, string Expected, int[] Cuts)
+    {
+        public override string ToString() => $"{Name} ({Bytes.Length} bytes) cut at [{string.Join(", ", Cuts)}]";
+    }
+
+    /// <summary>Heads of every kind (parsed, incomplete, not eligible, at the size limit), cut at one or two random points.</summary>
+    public static class Splits
+    {
+        private static readonly (string Name, byte[] Bytes, HeadParse Expected)[] Heads =
+        [
+            ("typical", Encoding.ASCII.GetBytes(Typical), HeadParse.Parsed),
+            ("typical then more", Encoding.ASCII.GetBytes(Typical + "GET /b HTTP/1.1\r\n"), HeadParse.Parsed),
+            ("minimal", Encoding.ASCII.GetBytes("GET / HTTP/1.1\r\nHost: x\r\n\r\n"), HeadParse.Parsed),
+            ("percent in query", Encoding.ASCII.GetBytes("GET /a?x=%41 HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n"), HeadParse.Parsed),
+            ("at the size limit", HeadOfLength(RequestHeadParser.MaxHeadBytes), HeadParse.Parsed),
+            ("over the size limit", HeadOfLength(RequestHeadParser.MaxHeadBytes + 1), HeadParse.NotEligible),
+            ("truncated", Encoding.ASCII.GetBytes(Typical[..^2]), HeadParse.Incomplete),
+            ("HTTP/1.0", Encoding.ASCII.GetBytes("GET /a HTTP/1.0\r\nHost: x\r\n\r\n"), HeadParse.NotEligible),
+            ("two hosts", Encoding.ASCII.GetBytes("GET /a HTTP/1.1\r\nHost: x\r\nHost: y\r\n\r\n"), HeadParse.NotEligible),
+            ("obs-fold", Encoding.ASCII.GetBytes("GET /a HTTP/1.1\r\nHost: x\r\nX-A: 1\r\n 2\r\n\r\n"), HeadParse.NotEligible),
+            ("POST", Encoding.ASCII.GetBytes("POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n"), HeadParse.NotEligible),
+        ];
+
+        public static Arbitrary<HeadSplit> HeadSplits() =>
+            (from head in Gen.Elements(Heads)
+             from count in Gen.Choose(1, 2)
+             from cuts in Gen.Choose(0, head.Bytes.Length).ArrayOf(count)
+             select new HeadSplit(head.Name, head.Bytes, head.Expected.ToString(), cuts))
+            .ToArbitrary();
+    }
+}
