@@ -7,7 +7,7 @@
 #   A  1,000 clients, 3,000 events of 100 bytes published as fast as the server takes them
 #      (4 POSTs in flight)
 #   B  10,000 clients, 20 events/s for 30 s (600 events)
-#   C  19,500 idle streams held 30 s: RSS per stream and idle CPU
+#   C  19,500 idle streams: RSS per stream, and idle CPU over 30 s from 10 s after connecting
 #
 # Usage (from anywhere; as root, or with sudo available, when packages are missing):
 #
@@ -20,7 +20,7 @@
 #   SERVERS     a subset of: ssehost nchan1 nchan2 baseline (default all four)
 #   SCENARIOS   a subset of: A B C (default all three)
 #   QUICK=1     tiny sizes, to check the plumbing
-#   A_CLIENTS A_EVENTS A_SIZE, B_CLIENTS B_RATE B_EVENTS B_SIZE, C_CLIENTS C_SECONDS
+#   A_CLIENTS A_EVENTS A_SIZE, B_CLIENTS B_RATE B_EVENTS B_SIZE, C_CLIENTS C_SECONDS C_WARMUP
 #               the scenarios' sizes (defaults above)
 #   PUBLISH_CONCURRENCY  POSTs in flight in A and B (default 4, ssebench's default)
 #   WARMUP=0    skip the short unrecorded warm-up run before each A and B run (default 1)
@@ -42,7 +42,7 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-COMMAND_LINE="$(for v in RUNS SERVERS SCENARIOS QUICK PUBLISH_CONCURRENCY A_CLIENTS A_EVENTS A_SIZE B_CLIENTS B_RATE B_EVENTS B_SIZE C_CLIENTS C_SECONDS WARMUP PORT_BASE SKIP_BUILD; do
+COMMAND_LINE="$(for v in RUNS SERVERS SCENARIOS QUICK PUBLISH_CONCURRENCY A_CLIENTS A_EVENTS A_SIZE B_CLIENTS B_RATE B_EVENTS B_SIZE C_CLIENTS C_SECONDS C_WARMUP WARMUP PORT_BASE SKIP_BUILD; do
   if [ -n "${!v+x}" ]; then printf '%s=%q ' "$v" "${!v}"; fi
 done)bench/run.sh"
 
@@ -58,13 +58,13 @@ SKIP_BUILD=${SKIP_BUILD:-0}
 if [ "$QUICK" = 1 ]; then
   A_CLIENTS=${A_CLIENTS:-20}; A_EVENTS=${A_EVENTS:-200}; A_SIZE=${A_SIZE:-100}
   B_CLIENTS=${B_CLIENTS:-50}; B_RATE=${B_RATE:-20}; B_EVENTS=${B_EVENTS:-40}; B_SIZE=${B_SIZE:-100}
-  C_CLIENTS=${C_CLIENTS:-100}; C_SECONDS=${C_SECONDS:-3}
+  C_CLIENTS=${C_CLIENTS:-100}; C_SECONDS=${C_SECONDS:-3}; C_WARMUP=${C_WARMUP:-1}
   MAX_SECONDS=60
 else
   # A_EVENTS: at 95,000 to 325,000 deliveries/s on 2 cores, a run of A takes 9 to 32 s.
   A_CLIENTS=${A_CLIENTS:-1000}; A_EVENTS=${A_EVENTS:-3000}; A_SIZE=${A_SIZE:-100}
   B_CLIENTS=${B_CLIENTS:-10000}; B_RATE=${B_RATE:-20}; B_EVENTS=${B_EVENTS:-600}; B_SIZE=${B_SIZE:-100}
-  C_CLIENTS=${C_CLIENTS:-19500}; C_SECONDS=${C_SECONDS:-30}
+  C_CLIENTS=${C_CLIENTS:-19500}; C_SECONDS=${C_SECONDS:-30}; C_WARMUP=${C_WARMUP:-10}
   MAX_SECONDS=240
 fi
 
@@ -294,7 +294,7 @@ scenario_args() { # SCENARIO: the ssebench options of that scenario
   case $1 in
     A) echo "--clients $A_CLIENTS --events $A_EVENTS --rate 0 --size $A_SIZE" ;;
     B) echo "--clients $B_CLIENTS --events $B_EVENTS --rate $B_RATE --size $B_SIZE" ;;
-    C) echo "--clients $C_CLIENTS --idle-seconds $C_SECONDS" ;;
+    C) echo "--clients $C_CLIENTS --idle-warmup $C_WARMUP --idle-seconds $C_SECONDS" ;;
   esac
 }
 
@@ -302,7 +302,7 @@ scenario_title() {
   case $1 in
     A) echo "A: $A_CLIENTS clients, max rate ($PUBLISH_CONCURRENCY POSTs in flight), $A_EVENTS events of $A_SIZE B" ;;
     B) echo "B: $B_CLIENTS clients, $B_RATE events/s ($PUBLISH_CONCURRENCY POSTs in flight at most), $B_EVENTS events of $B_SIZE B" ;;
-    C) echo "C: $C_CLIENTS idle streams for $C_SECONDS s" ;;
+    C) echo "C: $C_CLIENTS idle streams for $C_SECONDS s, measured from $C_WARMUP s after connecting" ;;
   esac
 }
 

@@ -20,6 +20,10 @@ internal sealed class DirectStreamExchange(ConnectionContext connection, Request
     private static readonly byte[] EventStreamHead =
         "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\nX-Accel-Buffering: no\r\nConnection: close\r\n"u8.ToArray();
 
+    // What Kestrel lets through in a header value: visible ASCII, space and tab.
+    private static readonly SearchValues<char> VisibleOrTab = SearchValues.Create(
+        "\t !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~");
+
     private readonly System.Net.Sockets.Socket? _socket = connection.Features.Get<IConnectionSocketFeature>()?.Socket;
 
     public CancellationToken Aborted => connection.ConnectionClosed;
@@ -54,7 +58,7 @@ internal sealed class DirectStreamExchange(ConnectionContext connection, Request
             return;
         }
 
-        if (text is not null && contentType.AsSpan().IndexOfAnyExceptInRange(' ', '~') >= 0)
+        if (text is not null && contentType.AsSpan().ContainsAnyExcept(VisibleOrTab))
         {
             // As Kestrel refuses such a header value: no header injection, no mangled characters.
             statusCode = StatusCodes.Status500InternalServerError;

@@ -98,13 +98,18 @@ internal sealed partial class DirectStreamMiddleware
             }
         }
 
+        // The stream's whole life is awaited here, in this one frame, with nothing else kept.
         try
         {
-            await ServeAsync(connection, head, mount, subPath).ConfigureAwait(false);
+            await Serve(connection, head, mount, subPath).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is IOException or ConnectionResetException or OperationCanceledException or System.Net.Sockets.SocketException)
         {
             // The client went away while its answer was being written.
+        }
+        finally
+        {
+            mount.ExitStream();
         }
     }
 
@@ -145,27 +150,19 @@ internal sealed partial class DirectStreamMiddleware
         }
     }
 
-    private async Task ServeAsync(ConnectionContext connection, RequestHead head, Mount mount, string subPath)
+    private Task Serve(ConnectionContext connection, RequestHead head, Mount mount, string subPath)
     {
-        try
+        ISseService? service = mount.Service;
+        DirectStreamExchange exchange = new(connection, head);
+        if (service is null)
         {
-            ISseService? service = mount.Service;
-            DirectStreamExchange exchange = new(connection, head);
-            if (service is null)
-            {
-                await MountDispatcher.WriteErrorAsync(exchange, StatusCodes.Status503ServiceUnavailable,
-                    $"The service at {mount.Path} is not available: {mount.LoadError}").ConfigureAwait(false);
-                return;
-            }
+            return MountDispatcher.WriteErrorAsync(exchange, StatusCodes.Status503ServiceUnavailable,
+                $"The service at {mount.Path} is not available: {mount.LoadError}");
+        }
 
-            SseRequest request = DirectRequestReader.Create(head, mount.Path, subPath, connection.RemoteEndPoint);
-            LogDirect(_logger, mount.Path, connection.ConnectionId);
-            await _dispatcher.DispatchAsync(exchange, mount, service, request, slotHeld: true).ConfigureAwait(false);
-        }
-        finally
-        {
-            mount.ExitStream();
-        }
+        SseRequest request = DirectRequestReader.Create(head, mount.Path, subPath, connection.RemoteEndPoint);
+        LogDirect(_logger, mount.Path, connection.ConnectionId);
+        return _dispatcher.DispatchAsync(exchange, mount, service, request, slotHeld: true);
     }
 
     [LoggerMessage(EventId = 40, Level = LogLevel.Trace, Message = "{Path}: connection {ConnectionId} served directly")]

@@ -50,7 +50,7 @@ internal static class RequestHeadParser
         if (!reader.TryReadTo(out ReadOnlySequence<byte> _, EndOfHead, advancePastDelimiter: true))
         {
             // A line ended by a bare LF (which ASP.NET Core accepts) would never end the head here.
-            return buffer.Length > limits.MaxHead || HasBareLineFeed(buffer) ? HeadParse.NotEligible : HeadParse.Incomplete;
+            return buffer.Length > limits.MaxHead || CannotBecomeEligible(buffer, limits) ? HeadParse.NotEligible : HeadParse.Incomplete;
         }
 
         long length = reader.Consumed;
@@ -77,14 +77,29 @@ internal static class RequestHeadParser
         }
     }
 
-    private static bool HasBareLineFeed(in ReadOnlySequence<byte> buffer)
+    /// <summary>
+    /// Whether an unfinished head is already one that ASP.NET Core must answer: a line ended by
+    /// a bare LF (accepted there, never ending the head here), a request line or a header count
+    /// over the limits (answered 414 or 431 there at once).
+    /// </summary>
+    private static bool CannotBecomeEligible(in ReadOnlySequence<byte> buffer, HeadLimits limits)
     {
         byte previous = 0;
+        long position = 0;
+        int lines = 0;
         foreach (ReadOnlyMemory<byte> segment in buffer)
         {
             foreach (byte b in segment.Span)
             {
-                if (b == '\n' && previous != '\r')
+                position++;
+                if (b == '\n')
+                {
+                    if (previous != '\r' || ++lines > limits.MaxHeaders + 1)
+                    {
+                        return true;
+                    }
+                }
+                else if (lines == 0 && position > limits.MaxRequestLine)
                 {
                     return true;
                 }

@@ -19,12 +19,35 @@ internal sealed partial class MountDispatcher
     }
 
     /// <summary>Asks the plugin and answers; <paramref name="slotHeld"/> says whether a stream slot is already taken.</summary>
-    public async Task DispatchAsync(IStreamExchange exchange, Mount mount, ISseService service, SseRequest request, bool slotHeld)
+    /// <remarks>
+    /// A plugin that answers at once (the usual case) leaves no state of this method behind for
+    /// the life of the stream: the stream's own task is returned.
+    /// </remarks>
+    public Task DispatchAsync(IStreamExchange exchange, Mount mount, ISseService service, SseRequest request, bool slotHeld)
+    {
+        ValueTask<SseResponse> asking;
+        try
+        {
+            asking = service.HandleRequestAsync(request, exchange.Aborted);
+        }
+#pragma warning disable CA1031 // A plugin's fault costs that request only.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            return FailAsync(exchange, mount, request, ex);
+        }
+
+        return asking.IsCompletedSuccessfully
+            ? CarryOutAsync(exchange, mount, service, request, slotHeld, asking.Result)
+            : AwaitAnswerAsync(exchange, mount, service, request, slotHeld, asking);
+    }
+
+    private async Task AwaitAnswerAsync(IStreamExchange exchange, Mount mount, ISseService service, SseRequest request, bool slotHeld, ValueTask<SseResponse> asking)
     {
         SseResponse answer;
         try
         {
-            answer = await service.HandleRequestAsync(request, exchange.Aborted).ConfigureAwait(false);
+            answer = await asking.ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (exchange.Aborted.IsCancellationRequested)
         {
@@ -34,27 +57,30 @@ internal sealed partial class MountDispatcher
         catch (Exception ex)
 #pragma warning restore CA1031
         {
-            LogRequestFailed(_logger, ex, mount.Path, request.Method);
-            await WriteErrorAsync(exchange, StatusCodes.Status500InternalServerError,
-                $"The service at {mount.Path} failed to handle the request.").ConfigureAwait(false);
+            await FailAsync(exchange, mount, request, ex).ConfigureAwait(false);
             return;
         }
 
+        await CarryOutAsync(exchange, mount, service, request, slotHeld, answer).ConfigureAwait(false);
+    }
+
+    private Task CarryOutAsync(IStreamExchange exchange, Mount mount, ISseService service, SseRequest request, bool slotHeld, SseResponse? answer)
+    {
         if (answer is null)
         {
             LogNullAnswer(_logger, mount.Path);
-            await WriteErrorAsync(exchange, StatusCodes.Status500InternalServerError,
-                $"The service at {mount.Path} gave no answer.").ConfigureAwait(false);
-            return;
+            return WriteErrorAsync(exchange, StatusCodes.Status500InternalServerError, $"The service at {mount.Path} gave no answer.");
         }
 
-        if (answer.IsStream)
-        {
-            await _streams.RunAsync(exchange, mount, service, request, answer.State, slotHeld).ConfigureAwait(false);
-            return;
-        }
+        return answer.IsStream
+            ? _streams.RunAsync(exchange, mount, service, request, answer.State, slotHeld)
+            : exchange.WriteTextAsync(answer.StatusCode, answer.ContentType, answer.Body);
+    }
 
-        await exchange.WriteTextAsync(answer.StatusCode, answer.ContentType, answer.Body).ConfigureAwait(false);
+    private Task FailAsync(IStreamExchange exchange, Mount mount, SseRequest request, Exception ex)
+    {
+        LogRequestFailed(_logger, ex, mount.Path, request.Method);
+        return WriteErrorAsync(exchange, StatusCodes.Status500InternalServerError, $"The service at {mount.Path} failed to handle the request.");
     }
 
     /// <summary>Answers with a one-line plain-text error.</summary>

@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.IO.Pipelines;
-using System.Threading.Channels;
 using SsePluginHost.Abstractions;
 using SsePluginHost.Mounts;
 
@@ -16,7 +15,7 @@ internal sealed class SseSession : ISseClient
     private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(2);
 
     private readonly Mount _mount;
-    private readonly Channel<Outgoing> _queue;
+    private readonly EventQueue _queue;
     private readonly long _maxQueueBytes;
     private readonly TimeSpan _grace;
     private readonly FlushTicker _ticker;
@@ -43,12 +42,7 @@ internal sealed class SseSession : ISseClient
         _maxQueueBytes = maxQueueBytes;
         _grace = grace;
         _lastActivityTicks = Environment.TickCount64;
-        _queue = Channel.CreateBounded<Outgoing>(new BoundedChannelOptions(queueCapacity)
-        {
-            SingleReader = true,
-            SingleWriter = false,
-            FullMode = BoundedChannelFullMode.Wait,
-        });
+        _queue = new EventQueue(queueCapacity);
     }
 
     public string SessionId { get; }
@@ -106,7 +100,7 @@ internal sealed class SseSession : ISseClient
     /// <summary>Queues a framed event; a client whose queue is full (events or bytes) is dropped as a slow consumer.</summary>
     public bool Enqueue(Outgoing item)
     {
-        if (!_queue.Writer.TryWrite(item))
+        if (!_queue.TryEnqueue(item))
         {
             if (IsConnected)
             {
@@ -154,7 +148,7 @@ internal sealed class SseSession : ISseClient
 
         _receivesBroadcasts = false;
         _mount.Remove(this);
-        _queue.Writer.TryComplete();
+        _queue.Complete();
         Volatile.Read(ref _socketWriter)?.Schedule();
         if (connection is null)
         {
@@ -206,7 +200,6 @@ internal sealed class SseSession : ISseClient
         }
 
         using CancellationTokenRegistration onAbort = requestAborted.Register(static state => ((Connection)state!).Stop(), me);
-        ChannelReader<Outgoing> reader = _queue.Reader;
         try
         {
             foreach (ReadOnlyMemory<byte> frame in preamble)
@@ -215,7 +208,7 @@ internal sealed class SseSession : ISseClient
             }
 
             FlushResult first = await output.FlushAsync(me.Token).ConfigureAwait(false);
-            while (!first.IsCompleted && await reader.WaitToReadAsync(me.Token).ConfigureAwait(false))
+            while (!first.IsCompleted && await _queue.WaitToReadAsync(me.Token).ConfigureAwait(false))
             {
                 if (_ticker.Enabled)
                 {
@@ -225,7 +218,7 @@ internal sealed class SseSession : ISseClient
 
                 long skipThrough = Volatile.Read(ref _skipThrough);
                 long released = 0;
-                while (reader.TryRead(out Outgoing item))
+                while (_queue.TryDequeue(out Outgoing item))
                 {
                     released += item.Frame.Length;
                     if (item.Sequence != 0)
@@ -316,11 +309,10 @@ internal sealed class SseSession : ISseClient
     /// </summary>
     public bool Drain(ArrayBufferWriter<byte> into, int maxBytes, out bool more)
     {
-        ChannelReader<Outgoing> reader = _queue.Reader;
         long skipThrough = Volatile.Read(ref _skipThrough);
         long released = 0;
         more = false;
-        while (reader.TryRead(out Outgoing item))
+        while (_queue.TryDequeue(out Outgoing item))
         {
             released += item.Frame.Length;
             if (item.Sequence != 0)
@@ -336,13 +328,13 @@ internal sealed class SseSession : ISseClient
             into.Write(item.Frame.Span);
             if (into.WrittenCount >= maxBytes)
             {
-                more = reader.TryPeek(out _);
+                more = _queue.Count > 0;
                 break;
             }
         }
 
         Interlocked.Add(ref _queuedBytes, -released);
-        return reader.Completion.IsCompleted;
+        return _queue.IsFinished;
     }
 
     private void Finish(Connection me)

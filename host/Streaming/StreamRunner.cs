@@ -44,14 +44,11 @@ internal sealed partial class StreamRunner
     }
 
     /// <summary>Runs a stream; <paramref name="slotHeld"/> says whether the caller already took its slot.</summary>
-    public async Task RunAsync(IStreamExchange exchange, Mount mount, ISseService service, SseRequest request, object? state, bool slotHeld)
-    {
-        if (slotHeld)
-        {
-            await ServeAsync(exchange, mount, service, request, state).ConfigureAwait(false);
-            return;
-        }
+    public Task RunAsync(IStreamExchange exchange, Mount mount, ISseService service, SseRequest request, object? state, bool slotHeld) =>
+        slotHeld ? ServeAsync(exchange, mount, service, request, state) : RunInSlotAsync(exchange, mount, service, request, state);
 
+    private async Task RunInSlotAsync(IStreamExchange exchange, Mount mount, ISseService service, SseRequest request, object? state)
+    {
         if (!await TryEnterAsync(exchange, mount).ConfigureAwait(false))
         {
             return;

@@ -40,6 +40,8 @@ internal sealed class BenchOptions
           --server-pid PID           read the server's RSS and CPU time from /proc/PID before and after
           --idle-seconds S           after connecting, hold the streams idle S seconds and measure the
                                      server's CPU meanwhile and its RSS per stream (default 0)
+          --idle-warmup S            wait S seconds, unmeasured, between connecting and the idle
+                                     window (default 0)
           --connect-timeout S        per stream: TCP connect and response headers (default 10)
           --settle-timeout S         after connecting, wait up to S seconds for every stream's first
                                      bytes before measuring, idling or publishing (a hub may register
@@ -80,6 +82,9 @@ internal sealed class BenchOptions
     public int? ServerPid { get; private set; }
 
     public double IdleSeconds { get; private set; }
+
+    /// <summary>Seconds to wait, unmeasured, between connecting and the idle window.</summary>
+    public double IdleWarmupSeconds { get; private set; }
 
     public double ConnectTimeoutSeconds { get; private set; } = 10;
 
@@ -166,6 +171,9 @@ internal sealed class BenchOptions
                     break;
                 case "--idle-seconds":
                     o.IdleSeconds = ParseDouble(name, Value(), 0, 86_400);
+                    break;
+                case "--idle-warmup":
+                    o.IdleWarmupSeconds = ParseDouble(name, Value(), 0, 3_600);
                     break;
                 case "--connect-timeout":
                     o.ConnectTimeoutSeconds = ParseDouble(name, Value(), 0.001, 3600);

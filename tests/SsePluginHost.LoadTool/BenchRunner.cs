@@ -224,6 +224,13 @@ internal sealed class BenchRunner
 
     private async Task IdleAsync(StreamClient[] clients, BenchResult r, CancellationToken token)
     {
+        if (_options.IdleWarmupSeconds > 0)
+        {
+            // Not measured: the server's one-time work after the connection storm (a JIT's
+            // tier-up, a GC) is not what idle streams cost.
+            await Task.Delay(TimeSpan.FromSeconds(_options.IdleWarmupSeconds), token).ConfigureAwait(false);
+        }
+
         ProcessStats? before = Server();
         double toolBefore = SelfCpu();
         long started = Stopwatch.GetTimestamp();

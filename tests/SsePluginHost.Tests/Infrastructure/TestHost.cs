@@ -41,8 +41,12 @@ internal sealed class TestHost : IAsyncDisposable
     /// <summary>
     /// Starts a host whose <c>SseHost:Services</c> is the given JSON object; pinging, the console
     /// and the session grace period are off unless <paramref name="sseHostExtraJson"/> says otherwise.
+    /// <paramref name="rootExtraJson"/>, a JSON object, adds top-level settings (such as
+    /// <c>AllowedHosts</c>) to appsettings.json; <paramref name="configure"/> adjusts the builder
+    /// after the host has (for what configuration does not reach, such as Kestrel's limits).
     /// </summary>
-    public static async Task<TestHost> StartAsync(string servicesJson, string? sseHostExtraJson = null)
+    public static async Task<TestHost> StartAsync(
+        string servicesJson, string? sseHostExtraJson = null, string? rootExtraJson = null, Action<WebApplicationBuilder>? configure = null)
     {
         string contentRoot = TestPaths.NewTempDirectory();
         JsonObject sseHost = new()
@@ -69,12 +73,24 @@ internal sealed class TestHost : IAsyncDisposable
             ["Logging"] = new JsonObject { ["LogLevel"] = new JsonObject { ["Default"] = "Debug", ["Microsoft"] = "Warning" } },
             ["SseHost"] = sseHost,
         };
+        if (rootExtraJson is not null)
+        {
+            foreach (KeyValuePair<string, JsonNode?> pair in JsonNode.Parse(rootExtraJson)!.AsObject().ToList())
+            {
+                root[pair.Key] = pair.Value?.DeepClone();
+            }
+        }
+
         await File.WriteAllTextAsync(Path.Combine(contentRoot, "appsettings.json"), root.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
 
         CapturedLogs logs = new();
         WebApplication app = SseHostApplication.Build(
             ["--contentRoot", contentRoot, "--urls", "http://127.0.0.1:0"],
-            builder => builder.Logging.ClearProviders().AddProvider(logs));
+            builder =>
+            {
+                builder.Logging.ClearProviders().AddProvider(logs);
+                configure?.Invoke(builder);
+            });
         await app.StartAsync();
         string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses
             .First(a => !a.Contains("unix:", StringComparison.Ordinal));

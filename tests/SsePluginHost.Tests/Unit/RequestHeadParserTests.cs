@@ -215,6 +215,96 @@ public sealed class RequestHeadParserTests
     [Fact]
     public void Without_any_header_fields_the_head_is_not_eligible() => AssertNotEligible("GET /a HTTP/1.1\r\n\r\n");
 
+    [Theory]
+    [InlineData("bad host")]
+    [InlineData("bad/host")]
+    [InlineData("a@b")]
+    [InlineData("x:notaport")]
+    [InlineData("x:")]
+    [InlineData(":80")]
+    [InlineData("x:123456")]
+    [InlineData("[::1")]
+    [InlineData("[::1]x")]
+    [InlineData("[::1]:")]
+    [InlineData("[zz]")]
+    [InlineData("[]")]
+    public void A_Host_that_Kestrel_would_refuse_is_not_eligible(string host) => AssertNotEligible(Encoding.Latin1.GetString(Head("/a", "Host: " + host)));
+
+    [Theory]
+    [InlineData("localhost")]
+    [InlineData("127.0.0.1:8080")]
+    [InlineData("[::1]")]
+    [InlineData("[::1]:80")]
+    [InlineData("my_host.example")]
+    [InlineData("Example.COM:65535")]
+    public void A_plain_Host_is_parsed(string host)
+    {
+        RequestHead head = Parsed(Head("/a", "Host: " + host, "Accept: text/event-stream"));
+
+        Assert.Equal(host, head.Get("Host"));
+    }
+
+    [Theory]
+    [InlineData("GET /echo HTTP/1.1\nHost: x\nAccept: text/event-stream\n\n")]
+    [InlineData("GET /echo HTTP/1.1\nHost: x\n")]
+    [InlineData("GET /echo HTTP/1.1\n")]
+    [InlineData("GET /echo HTTP/1.1\r\nHost: x\nAccept: text/event-stream\r\n\r\n")]
+    [InlineData("GET /echo HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\n")]
+    [InlineData("GET /echo HTTP/1.1\r\nHost: x\r\n\n")]
+    public void A_head_with_a_line_ended_by_a_bare_LF_is_not_eligible_complete_or_not(string text) => AssertNotEligible(text);
+
+    [Theory]
+    [InlineData("GET HTTP/1.1\r\nHost: x\r\n\r\n")]
+    [InlineData("GET HTTP/1.1\r\n\r\n")]
+    [InlineData("GET \r\nHost: x\r\n\r\n")]
+    [InlineData("GET /\r\nHost: x\r\n\r\n")]
+    [InlineData("GET HTTP/1.1 HTTP/1.1\r\nHost: x\r\n\r\n")]
+    [InlineData("GET  HTTP/1.1 \r\nHost: x\r\n\r\n")]
+    [InlineData("GET \r\n\r\n")]
+    public void A_request_line_too_short_to_hold_a_target_is_not_eligible_and_does_not_throw(string text) => AssertNotEligible(text);
+
+    [Fact]
+    public void A_request_line_of_Kestrels_eight_KiB_is_read_and_a_longer_one_is_not()
+    {
+        Assert.Equal(8 * 1024, HeadLimits.Default.MaxRequestLine);
+        byte[] atLimit = Head(TargetForRequestLine(HeadLimits.Default.MaxRequestLine), "Host: x", "Accept: text/event-stream");
+        byte[] overLimit = Head(TargetForRequestLine(HeadLimits.Default.MaxRequestLine + 1), "Host: x", "Accept: text/event-stream");
+
+        Assert.Equal(HeadParse.Parsed, RequestHeadParser.TryParse(new ReadOnlySequence<byte>(atLimit), out _));
+        AssertNotEligible(Encoding.ASCII.GetString(overLimit));
+    }
+
+    [Fact]
+    public void A_lower_request_line_limit_is_kept()
+    {
+        HeadLimits limits = HeadLimits.Default with { MaxRequestLine = 100 };
+        byte[] atLimit = Head(TargetForRequestLine(100), "Host: x");
+        byte[] overLimit = Head(TargetForRequestLine(101), "Host: x");
+
+        Assert.Equal(HeadParse.Parsed, RequestHeadParser.TryParse(new ReadOnlySequence<byte>(atLimit), limits, out _));
+        Assert.Equal(HeadParse.NotEligible, RequestHeadParser.TryParse(new ReadOnlySequence<byte>(overLimit), limits, out RequestHead? head));
+        Assert.Null(head);
+    }
+
+    [Theory]
+    [InlineData("Content-Length: 0", "Content-Length: 0")]
+    [InlineData("Content-Length: 0", "content-length: 0")]
+    [InlineData("Content-Length: 0", "Content-Length: 1")]
+    public void A_repeated_Content_Length_is_not_eligible_even_when_every_value_is_zero(params string[] fields) =>
+        AssertNotEligible(Encoding.Latin1.GetString(Head("/a", ["Host: x", .. fields])));
+
+    [Fact]
+    public void GetFirst_gives_the_first_value_of_a_repeated_header_as_ASP_NET_Core_does_and_Get_joins_them()
+    {
+        RequestHead head = Parsed(Head("/a", "Host: x", "Last-Event-ID: 1", "Accept: text/event-stream", "last-event-id: 3"));
+
+        Assert.Equal("1", head.GetFirst("Last-Event-ID"));
+        Assert.Equal("1", head.GetFirst("LAST-EVENT-ID"));
+        Assert.Equal("1,3", head.Get("Last-Event-ID"));
+        Assert.Equal("x", head.GetFirst("host"));
+        Assert.Null(head.GetFirst("Cookie"));
+    }
+
     [Fact]
     public void Sixty_four_header_fields_are_read_and_sixty_five_are_not()
     {
@@ -275,6 +365,15 @@ public sealed class RequestHeadParserTests
         byte[] head = Encoding.ASCII.GetBytes(Start + new string('p', length - Start.Length - End.Length) + End);
         Assert.Equal(length, head.Length);
         return head;
+    }
+
+    /// <summary>A target that makes the request line <c>GET target HTTP/1.1</c>, with its CRLF, exactly <paramref name="lineLength"/> bytes.</summary>
+    private static string TargetForRequestLine(int lineLength)
+    {
+        const string Start = "/a?pad=";
+        string target = Start + new string('p', lineLength - "GET ".Length - " HTTP/1.1\r\n".Length - Start.Length);
+        Assert.Equal(lineLength, Encoding.ASCII.GetByteCount($"GET {target} HTTP/1.1\r\n"));
+        return target;
     }
 
     private static RequestHead Parsed(byte[] bytes)

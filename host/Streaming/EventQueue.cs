@@ -1,0 +1,125 @@
+namespace SsePluginHost.Streaming;
+
+/// <summary>
+/// A client's bounded queue of framed events: any thread adds, one writer takes. A small ring
+/// that grows as needed up to its capacity, so that an idle client costs a few dozen bytes
+/// rather than a channel's worth of waiters.
+/// </summary>
+internal sealed class EventQueue(int capacity)
+{
+    private readonly Lock _lock = new();
+    private Outgoing[] _items = [];
+    private int _head;
+    private int _count;
+    private bool _completed;
+    private TaskCompletionSource<bool>? _waiter;
+
+    /// <summary>Events waiting now.</summary>
+    public int Count => Volatile.Read(ref _count);
+
+    /// <summary>Whether the queue was completed and everything in it taken.</summary>
+    public bool IsFinished
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _completed && _count == 0;
+            }
+        }
+    }
+
+    /// <summary>Adds an event; false when the queue is full or completed.</summary>
+    public bool TryEnqueue(Outgoing item)
+    {
+        TaskCompletionSource<bool>? waiter;
+        lock (_lock)
+        {
+            if (_completed || _count >= capacity)
+            {
+                return false;
+            }
+
+            if (_count == _items.Length)
+            {
+                Grow();
+            }
+
+            _items[(_head + _count) % _items.Length] = item;
+            _count++;
+            waiter = _waiter;
+            _waiter = null;
+        }
+
+        waiter?.TrySetResult(true);
+        return true;
+    }
+
+    /// <summary>Takes the oldest event, if any.</summary>
+    public bool TryDequeue(out Outgoing item)
+    {
+        lock (_lock)
+        {
+            if (_count == 0)
+            {
+                item = default;
+                return false;
+            }
+
+            item = _items[_head];
+            _items[_head] = default;
+            _head = (_head + 1) % _items.Length;
+            _count--;
+            return true;
+        }
+    }
+
+    /// <summary>Takes nothing more in; what is queued can still be taken.</summary>
+    public void Complete()
+    {
+        TaskCompletionSource<bool>? waiter;
+        lock (_lock)
+        {
+            _completed = true;
+            waiter = _waiter;
+            _waiter = null;
+        }
+
+        waiter?.TrySetResult(false);
+    }
+
+    /// <summary>Completes with true when an event is waiting, or false once the queue is finished.</summary>
+    public async ValueTask<bool> WaitToReadAsync(CancellationToken cancellationToken)
+    {
+        TaskCompletionSource<bool> waiter;
+        lock (_lock)
+        {
+            if (_count > 0)
+            {
+                return true;
+            }
+
+            if (_completed)
+            {
+                return false;
+            }
+
+            waiter = _waiter ??= new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+
+        await waiter.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        return await WaitToReadAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private void Grow()
+    {
+        Outgoing[] larger = new Outgoing[Math.Min(capacity, Math.Max(4, _items.Length * 2))];
+        for (int i = 0; i < _count; i++)
+        {
+            larger[i] = _items[(_head + i) % _items.Length];
+        }
+
+        _items = larger;
+        _head = 0;
+    }
+}
