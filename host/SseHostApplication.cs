@@ -123,8 +123,11 @@ public static class SseHostApplication
         services.AddSingleton<PluginFactory>();
         services.AddSingleton<MountLoader>();
         services.AddSingleton<StreamRunner>();
-        services.AddSingleton(provider => new FlushTicker(TimeSpan.FromMilliseconds(
-            provider.GetRequiredService<IOptions<SseHostOptions>>().Value.Streams.CoalesceMilliseconds)));
+        services.AddSingleton(provider =>
+        {
+            StreamOptions streams = provider.GetRequiredService<IOptions<SseHostOptions>>().Value.Streams;
+            return new FlushTicker(TimeSpan.FromMilliseconds(streams.CoalesceMilliseconds), TimeSpan.FromMilliseconds(streams.BusyCoalesceMilliseconds));
+        });
         services.AddSingleton<MountDispatcher>();
         services.AddSingleton<MountRequestHandler>();
         services.AddSingleton<ConsoleCommands>();

@@ -33,6 +33,11 @@ internal sealed class SseHostOptionsValidator : IValidateOptions<SseHostOptions>
             failures.Add($"SseHost:Streams:CoalesceMilliseconds must be between 0 and 1000, not {options.Streams.CoalesceMilliseconds}.");
         }
 
+        if (!(options.Streams.BusyCoalesceMilliseconds is >= 0 and <= 1000))
+        {
+            failures.Add($"SseHost:Streams:BusyCoalesceMilliseconds must be between 0 and 1000, not {options.Streams.BusyCoalesceMilliseconds}.");
+        }
+
         if (options.Streams.MaxStreams is < 0)
         {
             failures.Add($"SseHost:Streams:MaxStreams must be 0 (no limit) or more, not {options.Streams.MaxStreams}.");

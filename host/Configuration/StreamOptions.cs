@@ -17,6 +17,15 @@ public sealed class StreamOptions
     public double CoalesceMilliseconds { get; set; } = 5;
 
     /// <summary>
+    /// For a client written to less than this many milliseconds ago: how long after that write
+    /// the next one waits, so that a client receiving events all the time gets them in fewer,
+    /// larger writes (less CPU per event) while a client that receives now and then still gets
+    /// each at the next beat. 20 by default (measured in BENCHMARKS.md); no more than
+    /// <see cref="CoalesceMilliseconds"/> turns it off. Applies to direct streams.
+    /// </summary>
+    public double BusyCoalesceMilliseconds { get; set; } = 20;
+
+    /// <summary>
     /// Serve an event stream straight off its connection when the connection's first request is
     /// a plain HTTP/1.1 GET of a mount asking for <c>text/event-stream</c> (what an EventSource
     /// sends): the stream then carries none of ASP.NET Core's per-request state, which costs

@@ -129,9 +129,10 @@ internal sealed partial class Mount : ISseMount, IAsyncDisposable
             byte[] frame = SseFramer.Frame(sseEvent.EventType, sseEvent.Data, id);
             _history.Append(id, sequence, frame, Environment.TickCount64);
             Outgoing item = new(frame, sequence);
+            long now = Environment.TickCount64;
             foreach (KeyValuePair<string, SseSession> pair in _sessions)
             {
-                if (pair.Value.ReceivesBroadcasts && pair.Value.Enqueue(item))
+                if (pair.Value.ReceivesBroadcasts && pair.Value.Enqueue(item, now))
                 {
                     queued++;
                 }

@@ -1,3 +1,5 @@
+using System.Buffers;
+
 namespace SsePluginHost.Streaming;
 
 /// <summary>
@@ -5,12 +7,13 @@ namespace SsePluginHost.Streaming;
 /// that grows as needed up to its capacity, so that an idle client costs a few dozen bytes
 /// rather than a channel's worth of waiters.
 /// </summary>
-internal sealed class EventQueue(int capacity)
+internal sealed class EventQueue(int capacity, long maxBytes)
 {
     private readonly Lock _lock = new();
     private Outgoing[] _items = [];
     private int _head;
     private int _count;
+    private long _bytes;
     private bool _completed;
     private TaskCompletionSource<bool>? _waiter;
 
@@ -29,17 +32,18 @@ internal sealed class EventQueue(int capacity)
         }
     }
 
-    /// <summary>Adds an event; false when the queue is full or completed.</summary>
+    /// <summary>Adds an event; false when the queue is full (in events or in bytes) or completed.</summary>
     public bool TryEnqueue(Outgoing item)
     {
         TaskCompletionSource<bool>? waiter;
         lock (_lock)
         {
-            if (_completed || _count >= capacity)
+            if (_completed || _count >= capacity || _bytes + item.Frame.Length > maxBytes)
             {
                 return false;
             }
 
+            _bytes += item.Frame.Length;
             if (_count == _items.Length)
             {
                 Grow();
@@ -68,10 +72,50 @@ internal sealed class EventQueue(int capacity)
 
             item = _items[_head];
             _items[_head] = default;
+            _bytes -= item.Frame.Length;
             _head = (_head + 1) % _items.Length;
             _count--;
             return true;
         }
+    }
+
+    /// <summary>
+    /// Takes events, oldest first, under one lock: writes their frames into <paramref name="into"/>
+    /// until it holds <paramref name="maxBytes"/>, leaving out broadcasts numbered up to
+    /// <paramref name="skipThrough"/>. Returns the bytes taken off the queue (written or left
+    /// out); <paramref name="lastSequence"/> is the last broadcast written, or 0; <paramref name="more"/>
+    /// says whether some is left.
+    /// </summary>
+    public long DrainInto(ArrayBufferWriter<byte> into, int maxBytes, long skipThrough, out long lastSequence, out bool more)
+    {
+        long released = 0;
+        lastSequence = 0;
+        lock (_lock)
+        {
+            while (_count > 0 && into.WrittenCount < maxBytes)
+            {
+                ref Outgoing item = ref _items[_head];
+                released += item.Frame.Length;
+                if (item.Sequence == 0 || item.Sequence > skipThrough)
+                {
+                    if (item.Sequence != 0)
+                    {
+                        lastSequence = item.Sequence;
+                    }
+
+                    into.Write(item.Frame.Span);
+                }
+
+                item = default;
+                _head = _head + 1 == _items.Length ? 0 : _head + 1;
+                _count--;
+            }
+
+            more = _count > 0;
+            _bytes -= released;
+        }
+
+        return released;
     }
 
     /// <summary>Takes nothing more in; what is queued can still be taken.</summary>

@@ -16,17 +16,37 @@ internal sealed class FlushTicker : IDisposable
     private readonly TimeSpan _interval;
     private readonly Timer _timer;
     private readonly ConcurrentQueue<IThreadPoolWorkItem> _due = new();
+    private readonly ConcurrentQueue<(IThreadPoolWorkItem Writer, long DueAtMs)> _later = new();
     private TaskCompletionSource _next = NewSource();
     private int _armed;
 
     public FlushTicker(TimeSpan interval)
+        : this(interval, TimeSpan.Zero)
+    {
+    }
+
+    /// <param name="interval">The beat.</param>
+    /// <param name="busyInterval">
+    /// How long a writer that wrote within that time waits before it writes again (see
+    /// <see cref="BusyMilliseconds"/>); no longer than the beat turns it off.
+    /// </param>
+    public FlushTicker(TimeSpan interval, TimeSpan busyInterval)
     {
         _interval = interval;
+        BusyMilliseconds = interval > TimeSpan.Zero && busyInterval > interval ? (long)busyInterval.TotalMilliseconds : 0;
         _timer = new Timer(static state => ((FlushTicker)state!).Tick(), this, Timeout.Infinite, Timeout.Infinite);
     }
 
     /// <summary>Whether writers wait at all (an interval of zero writes at once).</summary>
     public bool Enabled => _interval > TimeSpan.Zero;
+
+    /// <summary>
+    /// A writer that wrote less than this many milliseconds ago writes again only this long
+    /// after its last write (<see cref="ScheduleAt"/>): a client that receives events all the
+    /// time gets them in fewer, larger writes, while one that receives now and then gets each
+    /// at the next beat. 0 when off.
+    /// </summary>
+    public long BusyMilliseconds { get; }
 
     /// <summary>Completes at the next beat, at most one interval from now.</summary>
     public Task NextAsync()
@@ -45,6 +65,19 @@ internal sealed class FlushTicker : IDisposable
         }
 
         _due.Enqueue(writer);
+        Arm();
+    }
+
+    /// <summary>Runs a writer at the first beat at or after <paramref name="dueAtMs"/> (<see cref="Environment.TickCount64"/>).</summary>
+    public void ScheduleAt(IThreadPoolWorkItem writer, long dueAtMs)
+    {
+        if (BusyMilliseconds == 0)
+        {
+            Schedule(writer);
+            return;
+        }
+
+        _later.Enqueue((writer, dueAtMs));
         Arm();
     }
 
@@ -90,17 +123,30 @@ internal sealed class FlushTicker : IDisposable
     /// </summary>
     private void RunDue()
     {
-        int count = _due.Count;
-        if (count == 0)
+        List<IThreadPoolWorkItem> due = new(_due.Count);
+        for (int n = _due.Count; n > 0 && _due.TryDequeue(out IThreadPoolWorkItem? writer); n--)
         {
-            return;
+            due.Add(writer);
         }
 
-        IThreadPoolWorkItem[] due = new IThreadPoolWorkItem[count];
-        int taken = 0;
-        while (taken < count && _due.TryDequeue(out IThreadPoolWorkItem? writer))
+        // Waiting writers are queued roughly in the order they fall due: take them from the
+        // front while they are due by the middle of the next beat.
+        long horizon = Environment.TickCount64 + ((long)_interval.TotalMilliseconds / 2);
+        while (_later.TryPeek(out (IThreadPoolWorkItem Writer, long DueAtMs) waiting) && waiting.DueAtMs <= horizon
+            && _later.TryDequeue(out waiting))
         {
-            due[taken++] = writer;
+            due.Add(waiting.Writer);
+        }
+
+        if (!_later.IsEmpty)
+        {
+            Arm();
+        }
+
+        int taken = due.Count;
+        if (taken == 0)
+        {
+            return;
         }
 
         // Not on this thread: a timer callback that runs long holds up the other timers.
@@ -113,7 +159,7 @@ internal sealed class FlushTicker : IDisposable
     }
 
     /// <summary>Writers run by one thread, in order.</summary>
-    private sealed class Share(IThreadPoolWorkItem[] writers, int start, int end) : IThreadPoolWorkItem
+    private sealed class Share(List<IThreadPoolWorkItem> writers, int start, int end) : IThreadPoolWorkItem
     {
         public void Execute()
         {

@@ -29,6 +29,7 @@ internal sealed class SocketStreamWriter : IThreadPoolWorkItem
     private readonly CancellationToken _stop;
     private readonly TaskCompletionSource _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _state;
+    private long _lastRunMs = long.MinValue / 2;
 
     public SocketStreamWriter(Socket socket, SseSession session, FlushTicker ticker, CancellationToken stop)
     {
@@ -63,7 +64,7 @@ internal sealed class SocketStreamWriter : IThreadPoolWorkItem
             {
                 if (next == Due)
                 {
-                    _ticker.Schedule(this);
+                    ScheduleOnTicker();
                 }
 
                 return;
@@ -75,6 +76,7 @@ internal sealed class SocketStreamWriter : IThreadPoolWorkItem
     public void Execute()
     {
         Volatile.Write(ref _state, Running);
+        Volatile.Write(ref _lastRunMs, Environment.TickCount64);
         if (_ended.Task.IsCompleted)
         {
             return;
@@ -152,8 +154,30 @@ internal sealed class SocketStreamWriter : IThreadPoolWorkItem
             return;
         }
 
-        // Queued meanwhile, or more than one run takes: go again at the next beat.
+        // More than one run takes: go again at the next beat; queued meanwhile: as any busy writer.
         Volatile.Write(ref _state, Due);
-        _ticker.Schedule(this);
+        if (more)
+        {
+            _ticker.Schedule(this);
+        }
+        else
+        {
+            ScheduleOnTicker();
+        }
+    }
+
+    /// <summary>At the next beat, or, for a writer that wrote a moment ago, once its busy interval is over.</summary>
+    private void ScheduleOnTicker()
+    {
+        long busy = _ticker.BusyMilliseconds;
+        long last = Volatile.Read(ref _lastRunMs);
+        if (busy > 0 && Environment.TickCount64 - last < busy)
+        {
+            _ticker.ScheduleAt(this, last + busy);
+        }
+        else
+        {
+            _ticker.Schedule(this);
+        }
     }
 }

@@ -16,14 +16,12 @@ internal sealed class SseSession : ISseClient
 
     private readonly Mount _mount;
     private readonly EventQueue _queue;
-    private readonly long _maxQueueBytes;
     private readonly TimeSpan _grace;
     private readonly FlushTicker _ticker;
     private readonly Lock _gate = new();
     private Connection? _connection;
     private SocketStreamWriter? _socketWriter;
     private Timer? _graceTimer;
-    private long _queuedBytes;
     private long _lastActivityTicks;
     private long _skipThrough;
     private long _lastWrittenSequence;
@@ -39,10 +37,9 @@ internal sealed class SseSession : ISseClient
         Request = request;
         State = state;
         ConnectedAt = DateTimeOffset.UtcNow;
-        _maxQueueBytes = maxQueueBytes;
         _grace = grace;
         _lastActivityTicks = Environment.TickCount64;
-        _queue = new EventQueue(queueCapacity);
+        _queue = new EventQueue(queueCapacity, maxQueueBytes);
     }
 
     public string SessionId { get; }
@@ -98,7 +95,12 @@ internal sealed class SseSession : ISseClient
     public void Drop() => Close(SseDisconnectReason.Dropped);
 
     /// <summary>Queues a framed event; a client whose queue is full (events or bytes) is dropped as a slow consumer.</summary>
-    public bool Enqueue(Outgoing item)
+    public bool Enqueue(Outgoing item) => Enqueue(item, Environment.TickCount64);
+
+    /// <inheritdoc cref="Enqueue(Outgoing)"/>
+    /// <param name="item">The framed event.</param>
+    /// <param name="nowTicks">The time now (<see cref="Environment.TickCount64"/>), read once by a caller that queues for many.</param>
+    public bool Enqueue(Outgoing item, long nowTicks)
     {
         if (!_queue.TryEnqueue(item))
         {
@@ -110,13 +112,7 @@ internal sealed class SseSession : ISseClient
             return false;
         }
 
-        if (Interlocked.Add(ref _queuedBytes, item.Frame.Length) > _maxQueueBytes)
-        {
-            Close(SseDisconnectReason.SlowConsumer);
-            return false;
-        }
-
-        Volatile.Write(ref _lastActivityTicks, Environment.TickCount64);
+        Volatile.Write(ref _lastActivityTicks, nowTicks);
         Volatile.Read(ref _socketWriter)?.Schedule();
         return true;
     }
@@ -217,10 +213,8 @@ internal sealed class SseSession : ISseClient
                 }
 
                 long skipThrough = Volatile.Read(ref _skipThrough);
-                long released = 0;
                 while (_queue.TryDequeue(out Outgoing item))
                 {
-                    released += item.Frame.Length;
                     if (item.Sequence != 0)
                     {
                         if (item.Sequence <= skipThrough)
@@ -234,7 +228,6 @@ internal sealed class SseSession : ISseClient
                     output.Write(item.Frame.Span);
                 }
 
-                Interlocked.Add(ref _queuedBytes, -released);
                 FlushResult flushed = await output.FlushAsync(me.Token).ConfigureAwait(false);
                 if (flushed.IsCompleted || flushed.IsCanceled)
                 {
@@ -309,31 +302,12 @@ internal sealed class SseSession : ISseClient
     /// </summary>
     public bool Drain(ArrayBufferWriter<byte> into, int maxBytes, out bool more)
     {
-        long skipThrough = Volatile.Read(ref _skipThrough);
-        long released = 0;
-        more = false;
-        while (_queue.TryDequeue(out Outgoing item))
+        _queue.DrainInto(into, maxBytes, Volatile.Read(ref _skipThrough), out long lastSequence, out more);
+        if (lastSequence != 0)
         {
-            released += item.Frame.Length;
-            if (item.Sequence != 0)
-            {
-                if (item.Sequence <= skipThrough)
-                {
-                    continue;
-                }
-
-                Volatile.Write(ref _lastWrittenSequence, item.Sequence);
-            }
-
-            into.Write(item.Frame.Span);
-            if (into.WrittenCount >= maxBytes)
-            {
-                more = _queue.Count > 0;
-                break;
-            }
+            Volatile.Write(ref _lastWrittenSequence, lastSequence);
         }
 
-        Interlocked.Add(ref _queuedBytes, -released);
         return _queue.IsFinished;
     }
 
