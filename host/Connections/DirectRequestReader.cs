@@ -11,9 +11,10 @@ internal static class DirectRequestReader
     public static SseRequest Create(RequestHead head, string mountPath, string subPath, EndPoint? remote)
     {
         // ASP.NET Core's own query parser, so that keys, repeats and decoding come out the same.
-        Dictionary<string, string> query = new(StringComparer.Ordinal);
+        Dictionary<string, string>? query = null;
         if (head.QueryString.Length > 1)
         {
+            query = new Dictionary<string, string>(StringComparer.Ordinal);
             FeatureCollection features = new();
             features.Set<IHttpRequestFeature>(new HttpRequestFeature { QueryString = head.QueryString });
             foreach (KeyValuePair<string, StringValues> pair in new QueryFeature(features).Query)
@@ -34,7 +35,7 @@ internal static class DirectRequestReader
             Method = "GET",
             MountPath = mountPath,
             SubPath = subPath,
-            Query = query,
+            Query = query is { Count: > 0 } ? query : System.Collections.Frozen.FrozenDictionary<string, string>.Empty,
             Headers = headers,
             RemoteAddress = (remote as IPEndPoint)?.Address.ToString(),
             AcceptsEventStream = accept.Contains("text/event-stream", StringComparison.OrdinalIgnoreCase),

@@ -15,7 +15,7 @@ namespace SsePluginHost.Connections;
 /// transport as HTTP/1.1 with <c>Connection: close</c>, an event stream's body delimited by the
 /// end of the connection (so no chunk framing), and the connection ends with the response.
 /// </summary>
-internal sealed class DirectStreamExchange(ConnectionContext connection, RequestHead head) : IStreamExchange
+internal sealed class DirectStreamExchange(ConnectionContext connection, string? lastEventIdHeader) : IStreamExchange
 {
     private static readonly byte[] EventStreamHead =
         "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\nX-Accel-Buffering: no\r\nConnection: close\r\n"u8.ToArray();
@@ -28,7 +28,7 @@ internal sealed class DirectStreamExchange(ConnectionContext connection, Request
 
     public CancellationToken Aborted => connection.ConnectionClosed;
 
-    public string? LastEventIdHeader => head.GetFirst("Last-Event-ID");
+    public string? LastEventIdHeader => lastEventIdHeader;
 
     public bool HasStarted { get; private set; }
 
@@ -46,9 +46,9 @@ internal sealed class DirectStreamExchange(ConnectionContext connection, Request
             return;
         }
 
-        ArrayBufferWriter<byte> head = new(256);
-        WriteHead(head, EventStreamHead, extra: null);
-        await _socket.SendAsync(head.WrittenMemory, System.Net.Sockets.SocketFlags.None, Aborted).ConfigureAwait(false);
+        ArrayBufferWriter<byte> start = new(256);
+        WriteHead(start, EventStreamHead, extra: null);
+        await _socket.SendAsync(start.WrittenMemory, System.Net.Sockets.SocketFlags.None, Aborted).ConfigureAwait(false);
     }
 
     public async Task WriteTextAsync(int statusCode, string contentType, string? text)

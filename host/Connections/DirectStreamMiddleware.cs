@@ -101,7 +101,9 @@ internal sealed partial class DirectStreamMiddleware
         // The stream's whole life is awaited here, in this one frame, with nothing else kept.
         try
         {
-            await Serve(connection, head, mount, subPath).ConfigureAwait(false);
+            Task serving = Serve(connection, head, mount, subPath);
+            head = null; // not kept for the life of the stream
+            await serving.ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is IOException or ConnectionResetException or OperationCanceledException or System.Net.Sockets.SocketException)
         {
@@ -153,7 +155,7 @@ internal sealed partial class DirectStreamMiddleware
     private Task Serve(ConnectionContext connection, RequestHead head, Mount mount, string subPath)
     {
         ISseService? service = mount.Service;
-        DirectStreamExchange exchange = new(connection, head);
+        DirectStreamExchange exchange = new(connection, head.GetFirst("Last-Event-ID"));
         if (service is null)
         {
             return MountDispatcher.WriteErrorAsync(exchange, StatusCodes.Status503ServiceUnavailable,

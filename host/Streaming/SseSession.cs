@@ -276,6 +276,8 @@ internal sealed class SseSession : ISseClient
                 first.Write(frame.Span);
             }
 
+            preamble = []; // not kept for the life of the stream
+
             // The preamble goes out even to a session that was closed as it connected, as the
             // session id tells the client whom it was.
             await socket.SendAsync(first.WrittenMemory, System.Net.Sockets.SocketFlags.None, requestAborted).ConfigureAwait(false);

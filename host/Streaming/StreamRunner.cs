@@ -70,37 +70,60 @@ internal sealed partial class StreamRunner
         return !string.IsNullOrEmpty(header) ? header : request.Query.GetValueOrDefault("lastEventId");
     }
 
-    private async Task ServeAsync(IStreamExchange exchange, Mount mount, ISseService service, SseRequest request, object? state)
+    /// <remarks>
+    /// Written so that, in the usual case (the headers sent at once, a new session), nothing of
+    /// this method stays alive for the life of the stream: the session's own task is returned.
+    /// </remarks>
+    private Task ServeAsync(IStreamExchange exchange, Mount mount, ISseService service, SseRequest request, object? state)
     {
         // The headers go out first: if the client is already gone, no session is created or
         // taken over, so none is left without a connection or a grace timer.
-        await exchange.StartEventStreamAsync().ConfigureAwait(false);
+        Task started = exchange.StartEventStreamAsync();
+        return started.IsCompletedSuccessfully
+            ? ServeStarted(exchange, mount, service, request, state)
+            : ServeOnceStartedAsync(started, exchange, mount, service, request, state);
+    }
 
+    private async Task ServeOnceStartedAsync(Task started, IStreamExchange exchange, Mount mount, ISseService service, SseRequest request, object? state)
+    {
+        await started.ConfigureAwait(false);
+        await ServeStarted(exchange, mount, service, request, state).ConfigureAwait(false);
+    }
+
+    private Task ServeStarted(IStreamExchange exchange, Mount mount, ISseService service, SseRequest request, object? state)
+    {
         string? wanted = request.GetField("session") ?? request.GetHeader("X-Session-Id");
         SseSession? session = wanted is null ? null : mount.FindSession(wanted);
-        bool resumed = session is not null && session.IsConnected;
-        if (resumed)
+        if (session is not null && session.IsConnected)
         {
-            await session!.TakeOverAsync().ConfigureAwait(false);
-        }
-        else
-        {
-            session = mount.CreateSession(request, state, _options.QueueCapacity, _options.QueueBytes, _ticker);
+            return ResumeAsync(exchange, mount, service, request, session);
         }
 
-        List<ReadOnlyMemory<byte>> preamble = mount.AttachStream(session!, LastEventId(exchange, request), resumed);
+        session = mount.CreateSession(request, state, _options.QueueCapacity, _options.QueueBytes, _ticker);
+        return Attach(exchange, mount, service, request, session, resumed: false);
+    }
+
+    private async Task ResumeAsync(IStreamExchange exchange, Mount mount, ISseService service, SseRequest request, SseSession session)
+    {
+        await session.TakeOverAsync().ConfigureAwait(false);
+        await Attach(exchange, mount, service, request, session, resumed: true).ConfigureAwait(false);
+    }
+
+    private Task Attach(IStreamExchange exchange, Mount mount, ISseService service, SseRequest request, SseSession session, bool resumed)
+    {
+        List<ReadOnlyMemory<byte>> preamble = mount.AttachStream(session, LastEventId(exchange, request), resumed);
         if (_table.IsShuttingDown || mount.IsRetired)
         {
-            session!.Close(SseDisconnectReason.Shutdown);
+            session.Close(SseDisconnectReason.Shutdown);
         }
 
         if (resumed)
         {
-            LogResumed(_logger, mount.Path, session!.SessionId, request.RemoteAddress);
+            LogResumed(_logger, mount.Path, session.SessionId, request.RemoteAddress);
         }
         else
         {
-            LogConnected(_logger, mount.Path, session!.SessionId, request.RemoteAddress);
+            LogConnected(_logger, mount.Path, session.SessionId, request.RemoteAddress);
             try
             {
                 service.OnClientConnected(session);
@@ -114,14 +137,9 @@ internal sealed partial class StreamRunner
             }
         }
 
-        if (exchange.Socket is { } socket)
-        {
-            await session.RunOnSocketAsync(socket, preamble, exchange.Aborted).ConfigureAwait(false);
-        }
-        else
-        {
-            await session.RunAsync(exchange.Output, preamble, exchange.Aborted).ConfigureAwait(false);
-        }
+        return exchange.Socket is { } socket
+            ? session.RunOnSocketAsync(socket, preamble, exchange.Aborted)
+            : session.RunAsync(exchange.Output, preamble, exchange.Aborted);
     }
 
     [LoggerMessage(EventId = 20, Level = LogLevel.Debug, Message = "{Path}: session {SessionId} connected from {Remote}")]
