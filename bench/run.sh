@@ -202,7 +202,7 @@ start_server() { # SERVER TAG: starts it in the background, sets SERVER_PID, wai
   "Urls": "http://127.0.0.1:$port",
   "SseHost": {
     "Console": { "Enabled": false },
-    "Ping": { "Enabled": false },
+    "Ping": { "Enabled": true, "IdleSeconds": 60 },
     "Streams": { "QueueCapacity": 100000, "QueueBytes": 67108864 },
     "PluginsPath": "$HOST_DIR/plugins",
     "Services": {
@@ -353,7 +353,7 @@ done
   echo "Servers:"
   for server in $SERVERS; do
     case $server in
-      ssehost) echo "- ssehost: SsePluginHost (Release), mount /bench = Clock plugin ticking once a day, History 0, queue 100,000 events / 64 MiB, publish API" ;;
+      ssehost) echo "- ssehost: SsePluginHost (Release), mount /bench = Clock plugin ticking once a day, History 0, queue 100,000 events / 64 MiB, publish API, pings after 60 s idle (the default), other settings the defaults" ;;
       nchan1) echo "- nchan1: nginx + Nchan, 1 worker (bench/nchan/nginx.conf)" ;;
       nchan2) echo "- nchan2: nginx + Nchan, 2 workers (bench/nchan/nginx.conf)" ;;
       baseline) echo "- baseline: tests/Baseline.Hub (Release), plain ASP.NET Core TypedResults.ServerSentEvents" ;;

@@ -24,6 +24,11 @@ internal sealed partial class Mount : ISseMount, IAsyncDisposable
     private readonly ConcurrentDictionary<string, SseSession> _sessions = new(StringComparer.Ordinal);
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Lock _publishLock = new();
+
+    // The sessions that receive broadcasts, for the broadcast loop; changed under the publish lock.
+    private readonly List<SseSession> _attached = [];
+    private List<SseSession>? _leaving;
+    private int _broadcasting;
     private readonly EventHistory _history;
     private readonly long _idBase;
     private readonly StreamCounter _hostStreams;
@@ -130,11 +135,30 @@ internal sealed partial class Mount : ISseMount, IAsyncDisposable
             _history.Append(id, sequence, frame, Environment.TickCount64);
             Outgoing item = new(frame, sequence);
             long now = Environment.TickCount64;
-            foreach (KeyValuePair<string, SseSession> pair in _sessions)
+            _broadcasting++;
+            try
             {
-                if (pair.Value.ReceivesBroadcasts && pair.Value.Enqueue(item, now))
+                // A session may leave during the loop (dropped as a slow consumer, or by a plugin
+                // told of that): it is taken out of the list once the loop is over.
+                for (int i = 0; i < _attached.Count; i++)
                 {
-                    queued++;
+                    SseSession session = _attached[i];
+                    if (session.ReceivesBroadcasts && session.Enqueue(item, now))
+                    {
+                        queued++;
+                    }
+                }
+            }
+            finally
+            {
+                if (--_broadcasting == 0 && _leaving is { Count: > 0 } leaving)
+                {
+                    foreach (SseSession session in leaving)
+                    {
+                        RemoveAttached(session);
+                    }
+
+                    leaving.Clear();
                 }
             }
         }
@@ -179,6 +203,11 @@ internal sealed partial class Mount : ISseMount, IAsyncDisposable
 
             session.SkipBroadcastsThrough(_sequence);
             session.ReceivesBroadcasts = true;
+            if (session.AttachedIndex < 0)
+            {
+                session.AttachedIndex = _attached.Count;
+                _attached.Add(session);
+            }
         }
 
         return preamble;
@@ -190,6 +219,7 @@ internal sealed partial class Mount : ISseMount, IAsyncDisposable
         lock (_publishLock)
         {
             session.ReceivesBroadcasts = false;
+            RemoveAttached(session);
         }
     }
 
@@ -229,8 +259,37 @@ internal sealed partial class Mount : ISseMount, IAsyncDisposable
         _metrics.StreamClosed(Path);
     }
 
-    public void Remove(SseSession session) =>
+    public void Remove(SseSession session)
+    {
         _sessions.TryRemove(new KeyValuePair<string, SseSession>(session.SessionId, session));
+        lock (_publishLock)
+        {
+            session.ReceivesBroadcasts = false;
+            RemoveAttached(session);
+        }
+    }
+
+    /// <summary>Takes a session out of the broadcast list (later, when a broadcast loop is running). Under the publish lock.</summary>
+    private void RemoveAttached(SseSession session)
+    {
+        int index = session.AttachedIndex;
+        if (index < 0)
+        {
+            return;
+        }
+
+        if (_broadcasting > 0)
+        {
+            (_leaving ??= []).Add(session);
+            return;
+        }
+
+        SseSession last = _attached[^1];
+        _attached[index] = last;
+        last.AttachedIndex = index;
+        _attached.RemoveAt(_attached.Count - 1);
+        session.AttachedIndex = -1;
+    }
 
     /// <summary>Tells the plugin, once, that a session ended.</summary>
     public void OnSessionEnded(SseSession session)

@@ -71,6 +71,9 @@ internal sealed class SseSession : ISseClient
         set => _receivesBroadcasts = value;
     }
 
+    /// <summary>Where the session is in its mount's list of sessions that receive broadcasts, or -1; kept by the mount under its publish lock.</summary>
+    public int AttachedIndex { get; set; } = -1;
+
     /// <summary>Why the session ended; meaningful once <see cref="IsConnected"/> is false.</summary>
     public SseDisconnectReason Reason { get; private set; }
 
