@@ -77,7 +77,8 @@ internal sealed partial class Mount : ISseMount, IAsyncDisposable
     public int ClientCount => _sessions.Count;
 
     /// <summary>The sessions, for the host's own use (ping, console, shutdown).</summary>
-    public IEnumerable<SseSession> Sessions => _sessions.Values;
+    /// <remarks>Walks the live dictionary (no snapshot, no locks): a session added or removed meanwhile may or may not be seen.</remarks>
+    public IEnumerable<SseSession> Sessions => _sessions.Select(static pair => pair.Value);
 
     /// <summary>The streams being written now.</summary>
     public int StreamCount => Volatile.Read(ref _streams);

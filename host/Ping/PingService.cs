@@ -35,7 +35,10 @@ internal sealed partial class PingService : BackgroundService
         }
 
         long idleMs = _options.IdleSeconds * 1000L;
-        TimeSpan period = TimeSpan.FromMilliseconds(Math.Clamp(idleMs / 4, 250, 1000));
+        // Each look walks every session, so it is not done more often than it needs to be: a
+        // quarter of the idle time (a client is pinged between 1 and 1.25 times IdleSeconds
+        // after its last event), at most every 15 s.
+        TimeSpan period = TimeSpan.FromMilliseconds(Math.Clamp(idleMs / 4, 250, 15_000));
         LogEnabled(_logger, _options.IdleSeconds);
         using PeriodicTimer timer = new(period, _time);
         try
