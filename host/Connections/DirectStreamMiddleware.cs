@@ -121,8 +121,7 @@ internal sealed partial class DirectStreamMiddleware
         subPath = string.Empty;
         if (_table.IsShuttingDown
             || head.Path.StartsWith(MountDefinitionReader.ReservedPrefix, StringComparison.OrdinalIgnoreCase)
-            || head.Get("Accept") is not { } accept
-            || !accept.Contains("text/event-stream", StringComparison.OrdinalIgnoreCase))
+            || !RequestLimits.AcceptsEventStream(head.Get("Accept")))
         {
             return null;
         }

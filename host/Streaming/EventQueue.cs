@@ -20,18 +20,6 @@ internal sealed class EventQueue(int capacity, long maxBytes)
     /// <summary>Events waiting now.</summary>
     public int Count => Volatile.Read(ref _count);
 
-    /// <summary>Whether the queue was completed and everything in it taken.</summary>
-    public bool IsFinished
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return _completed && _count == 0;
-            }
-        }
-    }
-
     /// <summary>Adds an event; false when the queue is full (in events or in bytes) or completed.</summary>
     public bool TryEnqueue(Outgoing item)
     {
@@ -59,40 +47,21 @@ internal sealed class EventQueue(int capacity, long maxBytes)
         return true;
     }
 
-    /// <summary>Takes the oldest event, if any.</summary>
-    public bool TryDequeue(out Outgoing item)
-    {
-        lock (_lock)
-        {
-            if (_count == 0)
-            {
-                item = default;
-                return false;
-            }
-
-            item = _items[_head];
-            _items[_head] = default;
-            _bytes -= item.Frame.Length;
-            _head = (_head + 1) % _items.Length;
-            _count--;
-            return true;
-        }
-    }
-
     /// <summary>
     /// Takes events, oldest first, under one lock: writes their frames into <paramref name="into"/>
-    /// until it holds <paramref name="maxBytes"/>, leaving out broadcasts numbered up to
-    /// <paramref name="skipThrough"/>. Returns the bytes taken off the queue (written or left
-    /// out); <paramref name="lastSequence"/> is the last broadcast written, or 0; <paramref name="more"/>
-    /// says whether some is left.
+    /// until about <paramref name="maxBytes"/> are written, leaving out broadcasts numbered up to
+    /// <paramref name="skipThrough"/>. <paramref name="lastSequence"/> is the last broadcast
+    /// written, or 0; <paramref name="more"/> says whether some is left. Returns whether the queue
+    /// is finished: completed, and everything in it taken.
     /// </summary>
-    public long DrainInto(ArrayBufferWriter<byte> into, int maxBytes, long skipThrough, out long lastSequence, out bool more)
+    public bool DrainInto(IBufferWriter<byte> into, int maxBytes, long skipThrough, out long lastSequence, out bool more)
     {
         long released = 0;
+        long written = 0;
         lastSequence = 0;
         lock (_lock)
         {
-            while (_count > 0 && into.WrittenCount < maxBytes)
+            while (_count > 0 && written < maxBytes)
             {
                 ref Outgoing item = ref _items[_head];
                 released += item.Frame.Length;
@@ -104,6 +73,7 @@ internal sealed class EventQueue(int capacity, long maxBytes)
                     }
 
                     into.Write(item.Frame.Span);
+                    written += item.Frame.Length;
                 }
 
                 item = default;
@@ -113,9 +83,8 @@ internal sealed class EventQueue(int capacity, long maxBytes)
 
             more = _count > 0;
             _bytes -= released;
+            return _completed && _count == 0;
         }
-
-        return released;
     }
 
     /// <summary>Takes nothing more in; what is queued can still be taken.</summary>

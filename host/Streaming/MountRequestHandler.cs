@@ -99,10 +99,6 @@ internal sealed class MountRequestHandler : IMiddleware
         await _dispatcher.DispatchAsync(new HttpStreamExchange(context), mount, service, request, slotHeld).ConfigureAwait(false);
     }
 
-    private static Task WriteTextAsync(HttpContext context, int status, string text)
-    {
-        context.Response.StatusCode = status;
-        context.Response.ContentType = "text/plain; charset=utf-8";
-        return context.Response.WriteAsync(text + "\n", Encoding.UTF8, context.RequestAborted);
-    }
+    private static Task WriteTextAsync(HttpContext context, int status, string text) =>
+        MountDispatcher.WriteErrorAsync(new HttpStreamExchange(context), status, text);
 }

@@ -26,6 +26,9 @@ internal static class RequestLimits
     }
 
     /// <summary>Whether the client asks for <c>text/event-stream</c> (an EventSource request).</summary>
-    public static bool AcceptsEventStream(HttpRequest request) =>
-        request.Headers.Accept.ToString().Contains("text/event-stream", StringComparison.OrdinalIgnoreCase);
+    public static bool AcceptsEventStream(HttpRequest request) => AcceptsEventStream(request.Headers.Accept.ToString());
+
+    /// <summary>Whether an <c>Accept</c> header value asks for <c>text/event-stream</c>.</summary>
+    public static bool AcceptsEventStream(string? accept) =>
+        accept is not null && accept.Contains("text/event-stream", StringComparison.OrdinalIgnoreCase);
 }

@@ -187,17 +187,7 @@ internal sealed class SseSession : ISseClient
     /// </summary>
     public async Task RunAsync(PipeWriter output, IReadOnlyList<ReadOnlyMemory<byte>> preamble, CancellationToken requestAborted)
     {
-        Connection me = new();
-        lock (_gate)
-        {
-            if (_closed)
-            {
-                me.Stop();
-            }
-
-            _connection = me;
-        }
-
+        Connection me = Connect();
         using CancellationTokenRegistration onAbort = requestAborted.Register(static state => ((Connection)state!).Stop(), me);
         try
         {
@@ -215,22 +205,7 @@ internal sealed class SseSession : ISseClient
                     await _ticker.NextAsync().ConfigureAwait(false);
                 }
 
-                long skipThrough = Volatile.Read(ref _skipThrough);
-                while (_queue.TryDequeue(out Outgoing item))
-                {
-                    if (item.Sequence != 0)
-                    {
-                        if (item.Sequence <= skipThrough)
-                        {
-                            continue;
-                        }
-
-                        Volatile.Write(ref _lastWrittenSequence, item.Sequence);
-                    }
-
-                    output.Write(item.Frame.Span);
-                }
-
+                Drain(output, int.MaxValue, out _);
                 FlushResult flushed = await output.FlushAsync(me.Token).ConfigureAwait(false);
                 if (flushed.IsCompleted || flushed.IsCanceled)
                 {
@@ -258,17 +233,7 @@ internal sealed class SseSession : ISseClient
     /// </summary>
     public async Task RunOnSocketAsync(System.Net.Sockets.Socket socket, IReadOnlyList<ReadOnlyMemory<byte>> preamble, CancellationToken requestAborted)
     {
-        Connection me = new();
-        lock (_gate)
-        {
-            if (_closed)
-            {
-                me.Stop();
-            }
-
-            _connection = me;
-        }
-
+        Connection me = Connect();
         using CancellationTokenRegistration onAbort = requestAborted.Register(static state => ((Connection)state!).Stop(), me);
         SocketStreamWriter writer = new(socket, this, _ticker, me.Token);
         try
@@ -305,15 +270,32 @@ internal sealed class SseSession : ISseClient
     /// skipping broadcasts that the replay already carried. Returns whether the queue is finished
     /// (the session closed and everything was taken); <paramref name="more"/> says whether some is left.
     /// </summary>
-    public bool Drain(ArrayBufferWriter<byte> into, int maxBytes, out bool more)
+    public bool Drain(IBufferWriter<byte> into, int maxBytes, out bool more)
     {
-        _queue.DrainInto(into, maxBytes, Volatile.Read(ref _skipThrough), out long lastSequence, out more);
+        bool finished = _queue.DrainInto(into, maxBytes, Volatile.Read(ref _skipThrough), out long lastSequence, out more);
         if (lastSequence != 0)
         {
             Volatile.Write(ref _lastWrittenSequence, lastSequence);
         }
 
-        return _queue.IsFinished;
+        return finished;
+    }
+
+    /// <summary>Makes a new connection the session's writer (stopped at once if the session is closed).</summary>
+    private Connection Connect()
+    {
+        Connection me = new();
+        lock (_gate)
+        {
+            if (_closed)
+            {
+                me.Stop();
+            }
+
+            _connection = me;
+        }
+
+        return me;
     }
 
     private void Finish(Connection me)
