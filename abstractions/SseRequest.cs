@@ -6,8 +6,9 @@ namespace SsePluginHost.Abstractions;
 /// </summary>
 public sealed class SseRequest
 {
+    // Read-only and empty: a plugin that casts it cannot change what other requests see.
     private static readonly IReadOnlyDictionary<string, string> Empty =
-        new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        System.Collections.ObjectModel.ReadOnlyDictionary<string, string>.Empty;
 
     /// <summary>The HTTP method, such as <c>GET</c> or <c>POST</c>.</summary>
     public required string Method { get; init; }

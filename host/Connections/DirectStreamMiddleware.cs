@@ -166,6 +166,6 @@ internal sealed partial class DirectStreamMiddleware
         return _dispatcher.DispatchAsync(exchange, mount, service, request, slotHeld: true);
     }
 
-    [LoggerMessage(EventId = 40, Level = LogLevel.Trace, Message = "{Path}: connection {ConnectionId} served directly")]
+    [LoggerMessage(EventId = 42, Level = LogLevel.Trace, Message = "{Path}: connection {ConnectionId} served directly")]
     private static partial void LogDirect(ILogger logger, string path, string connectionId);
 }
