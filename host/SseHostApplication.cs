@@ -3,6 +3,7 @@ using System.Text;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Primitives;
+using SsePluginHost.Channels;
 using SsePluginHost.Configuration;
 using SsePluginHost.Connections;
 using SsePluginHost.Diagnostics;
@@ -119,6 +120,7 @@ public static class SseHostApplication
             configuration.GetValue($"{SseHostOptions.SectionName}:{nameof(SseHostOptions.ShutdownTimeoutSeconds)}", 5.0)));
         services.AddMetrics();
         services.AddSingleton<HostMetrics>();
+        services.AddSingleton<IMountChannelFactory, InProcessMountChannelFactory>();
         services.AddSingleton<MountTable>();
         services.AddSingleton<PluginFactory>();
         services.AddSingleton<MountLoader>();

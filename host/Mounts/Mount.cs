@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
-using System.Globalization;
-using System.Text.Json;
 using SsePluginHost.Abstractions;
+using SsePluginHost.Channels;
 using SsePluginHost.Configuration;
 using SsePluginHost.Diagnostics;
 using SsePluginHost.Plugins;
@@ -10,53 +9,42 @@ using SsePluginHost.Streaming;
 namespace SsePluginHost.Mounts;
 
 /// <summary>
-/// A path served by one plugin instance, with its sessions and its history of broadcasts. A
-/// mount whose plugin failed to load keeps the reason and answers 503.
+/// A path served by one plugin instance, with its sessions and its channel. A mount whose plugin
+/// failed to load keeps the reason and answers 503.
 /// </summary>
 /// <remarks>
-/// Broadcasts are numbered, framed once, recorded and queued for every attached session under a
-/// publish lock that only publishers and connecting clients take (never a client's writer), so a
-/// client that connects with <c>Last-Event-ID</c> gets the replay and then the live events with
-/// no gap and no duplicate.
+/// Every event enters through the mount's <see cref="IMountChannel"/>: a broadcast is framed
+/// here, by its publisher, outside any lock, and published; the channel gives it its id, keeps
+/// the history and hands it to every subscribed session. A connecting session subscribes from
+/// its <c>Last-Event-ID</c> and gets the replay and then the live events with no gap and no
+/// duplicate.
 /// </remarks>
-internal sealed partial class Mount : ISseMount, IAsyncDisposable
+internal sealed partial class Mount : ISseMount, IDirectRecipients, IAsyncDisposable
 {
     private readonly ConcurrentDictionary<string, SseSession> _sessions = new(StringComparer.Ordinal);
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly Lock _publishLock = new();
-
-    // The sessions that receive broadcasts, for the broadcast loop; changed under the publish lock.
-    private readonly List<SseSession> _attached = [];
-    private List<SseSession>? _leaving;
-    private int _broadcasting;
-    private readonly EventHistory _history;
-    private readonly long _idBase;
+    private readonly IMountChannel _channel;
     private readonly StreamCounter _hostStreams;
     private readonly HostMetrics _metrics;
     private readonly ILogger _logger;
     private readonly byte[] _retryFrame;
     private readonly byte[] _refusalRetryFrame;
     private readonly LogThrottle _refusals = new(TimeSpan.FromSeconds(10));
-    private long _sequence;
     private int _liveSessions;
     private int _streams;
     private long _slowConsumers;
     private volatile bool _retired;
 
-    public Mount(MountDefinition definition, StreamCounter hostStreams, HostMetrics metrics, ILogger logger)
+    public Mount(MountDefinition definition, IMountChannelFactory channels, StreamCounter hostStreams, HostMetrics metrics, ILogger logger)
     {
         Definition = definition;
         _hostStreams = hostStreams;
         _metrics = metrics;
         _logger = logger;
-        _history = new EventHistory(definition.Delivery.History);
+        _channel = channels.Create(definition.Path, definition.Delivery.History, this);
         _retryFrame = SseFramer.Retry(TimeSpan.FromMilliseconds(definition.Delivery.RetryMilliseconds));
         RefusalRetry = TimeSpan.FromMilliseconds(Math.Max(1000, definition.Delivery.RetryMilliseconds));
         _refusalRetryFrame = SseFramer.Retry(RefusalRetry);
-
-        // Ids start from the clock, so that ids of an earlier run of the host are older than any
-        // of this run and a client that reconnects across a restart gets an explicit reset.
-        _idBase = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000;
     }
 
     public MountDefinition Definition { get; }
@@ -92,6 +80,9 @@ internal sealed partial class Mount : ISseMount, IAsyncDisposable
     /// <summary>The host's metrics.</summary>
     public HostMetrics Metrics => _metrics;
 
+    /// <summary>The mount's channel: the only way events enter it.</summary>
+    public IMountChannel Channel => _channel;
+
     public void Attach(LoadedPlugin plugin)
     {
         Plugin = plugin;
@@ -118,55 +109,27 @@ internal sealed partial class Mount : ISseMount, IAsyncDisposable
     public int Broadcast(string eventType, string data) => Broadcast(new SseEvent(eventType, data));
 
     /// <summary>
-    /// Numbers, frames, records and queues one event for every attached session; never waits for
-    /// any one of them. An event without an id gets the mount's next id.
+    /// Frames one event (here, once, outside any lock) and publishes it to the mount's channel,
+    /// which gives it its id and hands it to every subscribed session; never waits for any one of them.
     /// </summary>
     public int Broadcast(SseEvent sseEvent) => Broadcast(sseEvent, out _);
 
     /// <summary>Broadcasts an event and says which id it got.</summary>
     public int Broadcast(SseEvent sseEvent, out string id)
     {
-        ArgumentNullException.ThrowIfNull(sseEvent);
-        int queued = 0;
-        lock (_publishLock)
-        {
-            long sequence = ++_sequence;
-            id = sseEvent.Id ?? (_idBase + sequence).ToString(CultureInfo.InvariantCulture);
-            byte[] frame = SseFramer.Frame(sseEvent.EventType, sseEvent.Data, id);
-            _history.Append(id, sequence, frame, Environment.TickCount64);
-            Outgoing item = new(frame, sequence);
-            long now = Environment.TickCount64;
-            _broadcasting++;
-            try
-            {
-                // A session may leave during the loop (dropped as a slow consumer, or by a plugin
-                // told of that): it is taken out of the list once the loop is over.
-                for (int i = 0; i < _attached.Count; i++)
-                {
-                    SseSession session = _attached[i];
-                    if (session.ReceivesBroadcasts && session.Enqueue(item, now))
-                    {
-                        queued++;
-                    }
-                }
-            }
-            finally
-            {
-                if (--_broadcasting == 0 && _leaving is { Count: > 0 } leaving)
-                {
-                    foreach (SseSession session in leaving)
-                    {
-                        RemoveAttached(session);
-                    }
-
-                    leaving.Clear();
-                }
-            }
-        }
-
+        EventBody body = EventBody.From(sseEvent);
+        PublishReceipt receipt = _channel.Publish(body);
+        id = receipt.Id;
         _metrics.Broadcast(Path);
-        return queued;
+        return receipt.Delivered;
     }
+
+    /// <summary>Sends an event to one session through the channel; false when it is not open here.</summary>
+    public bool SendTo(string sessionId, SseEvent sseEvent) => _channel.SendTo(sessionId, EventBody.From(sseEvent));
+
+    /// <inheritdoc/>
+    bool IDirectRecipients.Deliver(string sessionId, byte[] frame) =>
+        _sessions.TryGetValue(sessionId, out SseSession? session) && session.Enqueue(new Outgoing(frame, 0));
 
     /// <summary>Registers a new session (findable from now on; it receives broadcasts once attached).</summary>
     public SseSession CreateSession(SseRequest request, object? state, int queueCapacity, long maxQueueBytes, FlushTicker ticker)
@@ -179,49 +142,23 @@ internal sealed partial class Mount : ISseMount, IAsyncDisposable
     }
 
     /// <summary>
-    /// Attaches a connection to a session: returns what to write first (session-id, retry, then
-    /// the broadcasts the client missed, or a <c>reset</c> event when the history does not reach
-    /// back far enough) and, under the same lock, starts queuing live broadcasts for it.
+    /// Attaches a connection to a session: returns what to write first (session-id, retry) and
+    /// subscribes the session to the channel, which puts the broadcasts the client missed (or a
+    /// <c>reset</c> event when they cannot all be had) in front of its queue and then the live ones.
     /// </summary>
     public List<ReadOnlyMemory<byte>> AttachStream(SseSession session, string? lastEventId, bool resumed)
     {
         List<ReadOnlyMemory<byte>> preamble = [SseFramer.Frame("session-id", session.SessionId), _retryFrame];
-        lock (_publishLock)
+        ReplayFrom from = lastEventId is not null ? ReplayFrom.Id(lastEventId)
+            : resumed ? ReplayFrom.Sequence(session.LastWrittenSequence)
+            : ReplayFrom.Now;
+        if (session.Subscribe(_channel, from))
         {
-            long resumeAfter = resumed && lastEventId is null ? session.LastWrittenSequence : -1;
-            if (lastEventId is not null || resumeAfter > 0)
-            {
-                bool complete = lastEventId is not null
-                    ? _history.TryCollectAfter(lastEventId, Environment.TickCount64, preamble)
-                    : _history.TryCollectAfter(resumeAfter, Environment.TickCount64, preamble);
-                if (!complete)
-                {
-                    preamble.Add(ResetFrame(lastEventId ?? (_idBase + resumeAfter).ToString(CultureInfo.InvariantCulture)));
-                    _metrics.Reset(Path);
-                    LogReset(_logger, Path, session.SessionId, lastEventId ?? "(its last)");
-                }
-            }
-
-            session.SkipBroadcastsThrough(_sequence);
-            session.ReceivesBroadcasts = true;
-            if (session.AttachedIndex < 0)
-            {
-                session.AttachedIndex = _attached.Count;
-                _attached.Add(session);
-            }
+            _metrics.Reset(Path);
+            LogReset(_logger, Path, session.SessionId, from.ToString());
         }
 
         return preamble;
-    }
-
-    /// <summary>Stops queuing broadcasts for a session whose connection dropped (it may be resumed).</summary>
-    public void Detach(SseSession session)
-    {
-        lock (_publishLock)
-        {
-            session.ReceivesBroadcasts = false;
-            RemoveAttached(session);
-        }
     }
 
     /// <summary>Counts a stream in against the mount's and the host's limits; false (and not counted) when over either.</summary>
@@ -263,33 +200,7 @@ internal sealed partial class Mount : ISseMount, IAsyncDisposable
     public void Remove(SseSession session)
     {
         _sessions.TryRemove(new KeyValuePair<string, SseSession>(session.SessionId, session));
-        lock (_publishLock)
-        {
-            session.ReceivesBroadcasts = false;
-            RemoveAttached(session);
-        }
-    }
-
-    /// <summary>Takes a session out of the broadcast list (later, when a broadcast loop is running). Under the publish lock.</summary>
-    private void RemoveAttached(SseSession session)
-    {
-        int index = session.AttachedIndex;
-        if (index < 0)
-        {
-            return;
-        }
-
-        if (_broadcasting > 0)
-        {
-            (_leaving ??= []).Add(session);
-            return;
-        }
-
-        SseSession last = _attached[^1];
-        _attached[index] = last;
-        last.AttachedIndex = index;
-        _attached.RemoveAt(_attached.Count - 1);
-        session.AttachedIndex = -1;
+        session.Unsubscribe();
     }
 
     /// <summary>Tells the plugin, once, that a session ended.</summary>
@@ -363,10 +274,8 @@ internal sealed partial class Mount : ISseMount, IAsyncDisposable
         }
 
         Plugin?.Loader.Dispose();
+        _channel.Dispose();
     }
-
-    private static byte[] ResetFrame(string lastEventId) =>
-        SseFramer.Frame("reset", JsonSerializer.Serialize(new ResetNotice(lastEventId, "the events after this id are no longer available; resynchronise")));
 
     [LoggerMessage(EventId = 21, Level = LogLevel.Debug, Message = "{Path}: session {SessionId} left ({Reason})")]
     private static partial void LogLeft(ILogger logger, string path, string sessionId, SseDisconnectReason reason);
@@ -377,6 +286,6 @@ internal sealed partial class Mount : ISseMount, IAsyncDisposable
     [LoggerMessage(EventId = 24, Level = LogLevel.Warning, Message = "{Path}: session {SessionId} dropped as a slow consumer: its queue is full")]
     private static partial void LogSlowConsumer(ILogger logger, string path, string sessionId);
 
-    [LoggerMessage(EventId = 25, Level = LogLevel.Information, Message = "{Path}: session {SessionId} asked to resume after {LastEventId}, older than the history; sent reset")]
+    [LoggerMessage(EventId = 25, Level = LogLevel.Information, Message = "{Path}: session {SessionId} asked to resume after {LastEventId}, which the history no longer holds or which would not fit its queue; sent reset")]
     private static partial void LogReset(ILogger logger, string path, string sessionId, string lastEventId);
 }

@@ -1,3 +1,4 @@
+using SsePluginHost.Channels;
 using SsePluginHost.Configuration;
 using SsePluginHost.Diagnostics;
 using SsePluginHost.Plugins;
@@ -18,6 +19,7 @@ internal sealed partial class MountLoader : IDisposable
 
     private readonly MountTable _table;
     private readonly PluginFactory _factory;
+    private readonly IMountChannelFactory _channels;
     private readonly IConfiguration _configuration;
     private readonly ILogger<MountLoader> _logger;
     private readonly HostMetrics _metrics;
@@ -25,8 +27,9 @@ internal sealed partial class MountLoader : IDisposable
     private readonly Timer _settle;
     private volatile bool _reloadingFiles;
 
-    public MountLoader(MountTable table, PluginFactory factory, IConfiguration configuration, HostMetrics metrics, ILogger<MountLoader> logger)
+    public MountLoader(MountTable table, PluginFactory factory, IMountChannelFactory channels, IConfiguration configuration, HostMetrics metrics, ILogger<MountLoader> logger)
     {
+        _channels = channels;
         _metrics = metrics;
         _table = table;
         _factory = factory;
@@ -174,7 +177,7 @@ internal sealed partial class MountLoader : IDisposable
 
     private Mount Load(MountDefinition definition)
     {
-        Mount mount = new(definition, _table.Streams, _metrics, _logger);
+        Mount mount = new(definition, _channels, _table.Streams, _metrics, _logger);
         string file = _factory.ResolvePath(definition);
         try
         {

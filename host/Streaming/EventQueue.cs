@@ -48,34 +48,95 @@ internal sealed class EventQueue(int capacity, long maxBytes)
     }
 
     /// <summary>
-    /// Takes events, oldest first, under one lock: writes their frames into <paramref name="into"/>
-    /// until about <paramref name="maxBytes"/> are written, leaving out broadcasts numbered up to
-    /// <paramref name="skipThrough"/>. <paramref name="lastSequence"/> is the last broadcast
-    /// written, or 0; <paramref name="more"/> says whether some is left. Returns whether the queue
-    /// is finished: completed, and everything in it taken.
+    /// Puts events in front of what is queued (a replay, or a reset notice), first dropping the
+    /// queued broadcasts numbered up to <paramref name="dropBroadcastsThrough"/>: what a replay
+    /// carries, or what a reset makes moot. The events count against the limits like any other;
+    /// returns false, having added none of them, when they do not all fit (or the queue is completed).
     /// </summary>
-    public bool DrainInto(IBufferWriter<byte> into, int maxBytes, long skipThrough, out long lastSequence, out bool more)
+    public bool TryPutFirst(IReadOnlyList<Outgoing> first, long dropBroadcastsThrough)
+    {
+        TaskCompletionSource<bool>? waiter = null;
+        bool fits;
+        lock (_lock)
+        {
+            if (_completed)
+            {
+                // Nothing more is written to a closed session: there is nothing to arrange.
+                return true;
+            }
+
+            List<Outgoing> kept = new(_count);
+            long keptBytes = 0;
+            for (int i = 0; i < _count; i++)
+            {
+                Outgoing item = _items[(_head + i) % _items.Length];
+                if (item.Sequence == 0 || item.Sequence > dropBroadcastsThrough)
+                {
+                    kept.Add(item);
+                    keptBytes += item.Frame.Length;
+                }
+            }
+
+            long firstBytes = 0;
+            foreach (Outgoing item in first)
+            {
+                firstBytes += item.Frame.Length;
+            }
+
+            fits = kept.Count + first.Count <= capacity && keptBytes + firstBytes <= maxBytes;
+            int total = kept.Count + (fits ? first.Count : 0);
+            Outgoing[] items = total == 0 ? [] : new Outgoing[Math.Min(capacity, Math.Max(4, total))];
+            int n = 0;
+            if (fits)
+            {
+                foreach (Outgoing item in first)
+                {
+                    items[n++] = item;
+                }
+            }
+
+            foreach (Outgoing item in kept)
+            {
+                items[n++] = item;
+            }
+
+            _items = items;
+            _head = 0;
+            _count = total;
+            _bytes = keptBytes + (fits ? firstBytes : 0);
+            if (total > 0)
+            {
+                waiter = _waiter;
+                _waiter = null;
+            }
+        }
+
+        waiter?.TrySetResult(true);
+        return fits;
+    }
+
+    /// <summary>
+    /// Takes events, oldest first, under one lock: writes their frames into <paramref name="into"/>
+    /// until about <paramref name="maxBytes"/> are written. <paramref name="lastSequence"/> is the
+    /// last broadcast written, or 0; <paramref name="more"/> says whether some is left. Returns
+    /// whether the queue is finished: completed, and everything in it taken.
+    /// </summary>
+    public bool DrainInto(IBufferWriter<byte> into, int maxBytes, out long lastSequence, out bool more)
     {
         long released = 0;
-        long written = 0;
         lastSequence = 0;
         lock (_lock)
         {
-            while (_count > 0 && written < maxBytes)
+            while (_count > 0 && released < maxBytes)
             {
                 ref Outgoing item = ref _items[_head];
                 released += item.Frame.Length;
-                if (item.Sequence == 0 || item.Sequence > skipThrough)
+                if (item.Sequence != 0)
                 {
-                    if (item.Sequence != 0)
-                    {
-                        lastSequence = item.Sequence;
-                    }
-
-                    into.Write(item.Frame.Span);
-                    written += item.Frame.Length;
+                    lastSequence = item.Sequence;
                 }
 
+                into.Write(item.Frame.Span);
                 item = default;
                 _head = _head + 1 == _items.Length ? 0 : _head + 1;
                 _count--;

@@ -15,6 +15,9 @@ internal sealed class SocketStreamWriter : IThreadPoolWorkItem
     /// <summary>The most bytes one run drains; the rest goes in the next run.</summary>
     private const int MaxRunBytes = 256 * 1024;
 
+    /// <summary>A client whose socket takes nothing of a pending send for this long is dropped as a slow consumer.</summary>
+    private static readonly TimeSpan StalledSendTimeout = TimeSpan.FromSeconds(30);
+
     private const int Idle = 0;
     private const int Due = 1;
     private const int Running = 2;
@@ -29,6 +32,7 @@ internal sealed class SocketStreamWriter : IThreadPoolWorkItem
     private readonly CancellationToken _stop;
     private readonly TaskCompletionSource _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _state;
+    private int _sending;
     private long _lastRunMs = long.MinValue / 2;
 
     public SocketStreamWriter(Socket socket, SseSession session, FlushTicker ticker, CancellationToken stop)
@@ -42,6 +46,9 @@ internal sealed class SocketStreamWriter : IThreadPoolWorkItem
 
     /// <summary>Completes when the writer has stopped: stopped from outside, the session's queue finished, or the socket failed.</summary>
     public Task Ended => _ended.Task;
+
+    /// <summary>Whether a send is waiting for the client to take bytes (its socket buffer is full).</summary>
+    public bool IsSending => Volatile.Read(ref _sending) != 0;
 
     /// <summary>Marks the writer due: it runs at the next beat (at once when coalescing is off).</summary>
     public void Schedule()
@@ -93,6 +100,14 @@ internal sealed class SocketStreamWriter : IThreadPoolWorkItem
                 return;
             }
 
+            if (finished && _session.Reason is Abstractions.SseDisconnectReason.Dropped)
+            {
+                // The client was dropped and is not taking what is left: stop now, rather than
+                // hold the socket and the bytes until it reads or goes away.
+                _ended.TrySetResult();
+                return;
+            }
+
             // The client's socket buffer is full: send the rest asynchronously, then carry on.
             byte[] rest = ArrayPool<byte>.Shared.Rent(buffer.WrittenCount - sent);
             buffer.WrittenSpan[sent..].CopyTo(rest);
@@ -124,17 +139,33 @@ internal sealed class SocketStreamWriter : IThreadPoolWorkItem
 
     private async Task SendRestAsync(byte[] rest, int length, bool finished, bool more)
     {
+        Interlocked.Exchange(ref _sending, 1);
+        using CancellationTokenSource stalled = CancellationTokenSource.CreateLinkedTokenSource(_stop);
+        stalled.CancelAfter(StalledSendTimeout);
         try
         {
-            await _socket.SendAsync(rest.AsMemory(0, length), SocketFlags.None, _stop).ConfigureAwait(false);
+            if (!_session.IsConnected && _session.Reason is Abstractions.SseDisconnectReason.Dropped)
+            {
+                // Closed as this send began (see SseSession.Close): do not wait for the client.
+                _ended.TrySetResult();
+                return;
+            }
+
+            await _socket.SendAsync(rest.AsMemory(0, length), SocketFlags.None, stalled.Token).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is OperationCanceledException or SocketException or ObjectDisposedException)
         {
+            if (!_stop.IsCancellationRequested && stalled.IsCancellationRequested)
+            {
+                _session.Close(Abstractions.SseDisconnectReason.SlowConsumer);
+            }
+
             _ended.TrySetResult();
             return;
         }
         finally
         {
+            Interlocked.Exchange(ref _sending, 0);
             ArrayPool<byte>.Shared.Return(rest);
         }
 

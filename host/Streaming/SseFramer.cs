@@ -54,6 +54,27 @@ internal static class SseFramer
         return buffer.WrittenSpan.ToArray();
     }
 
+    /// <summary>Frames an event's type and data without an <c>id:</c> field (see <see cref="WithId"/>).</summary>
+    public static byte[] FrameBody(string? eventType, string data) => Frame(eventType, data, id: null);
+
+    /// <summary>Puts an <c>id:</c> field in front of a framed event body, refusing an id with CR, LF or NUL.</summary>
+    public static byte[] WithId(string id, ReadOnlySpan<byte> body)
+    {
+        ArgumentNullException.ThrowIfNull(id);
+        if (!SseEvent.IsValidField(id))
+        {
+            throw new ArgumentException("An event id must not contain CR, LF or NUL.", nameof(id));
+        }
+
+        int idBytes = Encoding.UTF8.GetByteCount(id);
+        byte[] frame = new byte[IdField.Length + idBytes + 1 + body.Length];
+        IdField.CopyTo(frame, 0);
+        Encoding.UTF8.GetBytes(id, frame.AsSpan(IdField.Length));
+        frame[IdField.Length + idBytes] = (byte)'\n';
+        body.CopyTo(frame.AsSpan(IdField.Length + idBytes + 1));
+        return frame;
+    }
+
     /// <summary>Frames a <c>retry:</c> field telling the browser how long to wait before it reconnects.</summary>
     public static byte[] Retry(TimeSpan delay)
     {

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using SsePluginHost.Abstractions;
+using SsePluginHost.Channels;
 using SsePluginHost.Mounts;
 
 namespace SsePluginHost.Streaming;
@@ -9,10 +10,15 @@ namespace SsePluginHost.Streaming;
 /// One client session: what the plugin sees as <see cref="ISseClient"/>, its bounded queue of
 /// framed events, and at most one connection writing it. The session outlives a connection that
 /// drops for a grace period, so that a client that reconnects with its session id gets it back.
+/// While a connection is attached the session is subscribed to its mount's channel, which hands
+/// it the replay and then the live events.
 /// </summary>
-internal sealed class SseSession : ISseClient
+internal sealed class SseSession : ISseClient, IChannelSubscriber
 {
     private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(2);
+
+    /// <summary>The most bytes a writer through ASP.NET Core takes from the queue before it flushes.</summary>
+    private const int MaxWriteBytes = 64 * 1024;
 
     private readonly Mount _mount;
     private readonly EventQueue _queue;
@@ -22,12 +28,13 @@ internal sealed class SseSession : ISseClient
     private Connection? _connection;
     private SocketStreamWriter? _socketWriter;
     private Timer? _graceTimer;
+    private IDisposable? _subscription;
+    private ReplayFrom _startingFrom;
+    private bool _startedWithReset;
     private long _lastActivityTicks;
-    private long _skipThrough;
     private long _lastWrittenSequence;
     private bool _closed;
     private int _notified;
-    private volatile bool _receivesBroadcasts;
 
     public SseSession(Mount mount, string sessionId, SseRequest request, object? state, int queueCapacity, long maxQueueBytes, TimeSpan grace, FlushTicker ticker)
     {
@@ -64,23 +71,13 @@ internal sealed class SseSession : ISseClient
     /// <summary>Whether a connection is writing this session now (false while it waits to be resumed).</summary>
     public bool IsAttached => Volatile.Read(ref _connection) is not null;
 
-    /// <summary>Whether broadcasts are queued for this session: set by the mount under its publish lock.</summary>
-    public bool ReceivesBroadcasts
-    {
-        get => _receivesBroadcasts;
-        set => _receivesBroadcasts = value;
-    }
-
-    /// <summary>Where the session is in its mount's list of sessions that receive broadcasts, or -1; kept by the mount under its publish lock.</summary>
-    public int AttachedIndex { get; set; } = -1;
-
     /// <summary>Why the session ended; meaningful once <see cref="IsConnected"/> is false.</summary>
     public SseDisconnectReason Reason { get; private set; }
 
     /// <summary>Milliseconds (<see cref="Environment.TickCount64"/>) when something was last queued.</summary>
     public long LastActivityTicks => Volatile.Read(ref _lastActivityTicks);
 
-    /// <summary>The sequence number of the last broadcast written to a connection.</summary>
+    /// <summary>The channel sequence of the last broadcast written to a connection (or of the newest one when it first subscribed).</summary>
     public long LastWrittenSequence => Volatile.Read(ref _lastWrittenSequence);
 
     public string MountPath => _mount.Path;
@@ -88,7 +85,7 @@ internal sealed class SseSession : ISseClient
     public bool Send(SseEvent sseEvent)
     {
         ArgumentNullException.ThrowIfNull(sseEvent);
-        return Enqueue(new Outgoing(SseFramer.Frame(sseEvent), 0));
+        return _mount.SendTo(SessionId, sseEvent);
     }
 
     public bool Send(string eventType, string data) => Send(new SseEvent(eventType, data));
@@ -120,8 +117,68 @@ internal sealed class SseSession : ISseClient
         return true;
     }
 
-    /// <summary>Broadcasts up to this sequence number reach the client by replay: skip their queued copies.</summary>
-    public void SkipBroadcastsThrough(long sequence) => Volatile.Write(ref _skipThrough, sequence);
+    /// <summary>
+    /// Subscribes the session to its mount's channel from a position, replacing its earlier
+    /// subscription: the replay (or a reset notice) goes in front of what is queued, then the live
+    /// events follow. Returns whether the client was sent a reset: its position was unknown or
+    /// too old, or the replay would not fit in its queue's limits.
+    /// </summary>
+    public bool Subscribe(IMountChannel channel, ReplayFrom from)
+    {
+        Interlocked.Exchange(ref _subscription, null)?.Dispose();
+        _startingFrom = from;
+        IDisposable subscription = channel.Subscribe(this, from, out _);
+        Interlocked.Exchange(ref _subscription, subscription)?.Dispose();
+        if (!IsConnected)
+        {
+            // Closed meanwhile: the close may have looked for the subscription before it was set.
+            Unsubscribe();
+        }
+
+        return _startedWithReset;
+    }
+
+    /// <summary>Stops the channel's live events for this session (it may subscribe again when resumed).</summary>
+    public void Unsubscribe() => Interlocked.Exchange(ref _subscription, null)?.Dispose();
+
+    /// <summary>Called by the channel, under its lock, before any live event.</summary>
+    void IChannelSubscriber.OnStart(ChannelStart start)
+    {
+        bool reset = start.Reset;
+        bool tooMuch = false;
+        if (!reset && start.Replay.Count > 0)
+        {
+            Outgoing[] replay = new Outgoing[start.Replay.Count];
+            for (int i = 0; i < replay.Length; i++)
+            {
+                replay[i] = new Outgoing(start.Replay[i].Frame, start.Replay[i].Sequence);
+            }
+
+            // The replay's frames are the history's own (shared, not copied), and they count
+            // against this client's limits like live events: one that does not fit is a reset.
+            reset = tooMuch = !_queue.TryPutFirst(replay, start.HeadSequence);
+        }
+        else if (!reset)
+        {
+            _queue.TryPutFirst([], start.HeadSequence);
+        }
+
+        if (reset && !_queue.TryPutFirst([new Outgoing(ResetNotice.Frame(_startingFrom.ToString(), tooMuch), 0)], start.HeadSequence))
+        {
+            Close(SseDisconnectReason.SlowConsumer);
+        }
+
+        if (reset || Volatile.Read(ref _lastWrittenSequence) == 0)
+        {
+            Volatile.Write(ref _lastWrittenSequence, start.HeadSequence);
+        }
+
+        _startedWithReset = reset;
+    }
+
+    /// <summary>Called by the channel, under its lock, for each live event.</summary>
+    bool IChannelSubscriber.OnEvent(ChannelEvent channelEvent) =>
+        Enqueue(new Outgoing(channelEvent.Frame, channelEvent.Sequence), Environment.TickCount64);
 
     /// <summary>
     /// Ends the session with a reason; the first reason wins. What is queued is still written (for
@@ -145,7 +202,6 @@ internal sealed class SseSession : ISseClient
             _graceTimer = null;
         }
 
-        _receivesBroadcasts = false;
         _mount.Remove(this);
         _queue.Complete();
         Volatile.Read(ref _socketWriter)?.Schedule();
@@ -153,8 +209,10 @@ internal sealed class SseSession : ISseClient
         {
             NotifyEnded();
         }
-        else if (reason is SseDisconnectReason.SlowConsumer or SseDisconnectReason.ClosedByClient)
+        else if (reason is SseDisconnectReason.SlowConsumer or SseDisconnectReason.ClosedByClient
+            || (reason == SseDisconnectReason.Dropped && Volatile.Read(ref _socketWriter) is { IsSending: true }))
         {
+            // A dropped client that is not taking what was sent is cut off at once.
             connection.Stop();
         }
         else
@@ -205,9 +263,7 @@ internal sealed class SseSession : ISseClient
                     await _ticker.NextAsync().ConfigureAwait(false);
                 }
 
-                Drain(output, int.MaxValue, out _);
-                FlushResult flushed = await output.FlushAsync(me.Token).ConfigureAwait(false);
-                if (flushed.IsCompleted || flushed.IsCanceled)
+                if (!await WriteQueuedAsync(output, me.Token).ConfigureAwait(false))
                 {
                     break;
                 }
@@ -246,9 +302,11 @@ internal sealed class SseSession : ISseClient
 
             preamble = []; // not kept for the life of the stream
 
-            // The preamble goes out even to a session that was closed as it connected, as the
-            // session id tells the client whom it was.
-            await socket.SendAsync(first.WrittenMemory, System.Net.Sockets.SocketFlags.None, requestAborted).ConfigureAwait(false);
+            // The preamble (session-id and retry: a few dozen bytes; a replay is in the queue)
+            // goes out even to a session that was closed as it connected, as the session id
+            // tells the client whom it was; otherwise a stop of the session stops it too.
+            CancellationToken preambleStop = me.Token.IsCancellationRequested ? requestAborted : me.Token;
+            await socket.SendAsync(first.WrittenMemory, System.Net.Sockets.SocketFlags.None, preambleStop).ConfigureAwait(false);
             socket.Blocking = false;
             Volatile.Write(ref _socketWriter, writer);
             writer.Schedule();
@@ -272,13 +330,30 @@ internal sealed class SseSession : ISseClient
     /// </summary>
     public bool Drain(IBufferWriter<byte> into, int maxBytes, out bool more)
     {
-        bool finished = _queue.DrainInto(into, maxBytes, Volatile.Read(ref _skipThrough), out long lastSequence, out more);
+        bool finished = _queue.DrainInto(into, maxBytes, out long lastSequence, out more);
         if (lastSequence != 0)
         {
             Volatile.Write(ref _lastWrittenSequence, lastSequence);
         }
 
         return finished;
+    }
+
+    /// <summary>Writes what is queued, a bounded piece at a time; false once the response can take no more.</summary>
+    private async ValueTask<bool> WriteQueuedAsync(PipeWriter output, CancellationToken stop)
+    {
+        bool more;
+        do
+        {
+            Drain(output, MaxWriteBytes, out more);
+            FlushResult flushed = await output.FlushAsync(stop).ConfigureAwait(false);
+            if (flushed.IsCompleted || flushed.IsCanceled)
+            {
+                return false;
+            }
+        }
+        while (more);
+        return true;
     }
 
     /// <summary>Makes a new connection the session's writer (stopped at once if the session is closed).</summary>
@@ -317,7 +392,7 @@ internal sealed class SseSession : ISseClient
         }
         else if (!me.WasReplaced)
         {
-            _mount.Detach(this);
+            Unsubscribe();
             if (_grace <= TimeSpan.Zero)
             {
                 Close(SseDisconnectReason.ClosedByClient);

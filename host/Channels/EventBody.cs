@@ -1,0 +1,20 @@
+using SsePluginHost.Abstractions;
+using SsePluginHost.Streaming;
+
+namespace SsePluginHost.Channels;
+
+/// <summary>
+/// An event framed once, by its publisher and outside any lock, without its <c>id:</c> field,
+/// which only the channel can give: the channel adds that line in front of these bytes.
+/// </summary>
+/// <param name="Bytes">The <c>event:</c> and <c>data:</c> lines and the blank line that ends the event.</param>
+/// <param name="OwnId">The id the publisher gave the event, or <see langword="null"/> for the channel's.</param>
+internal sealed record EventBody(byte[] Bytes, string? OwnId)
+{
+    /// <summary>Frames an event's type and data (already checked by <see cref="SseEvent"/>).</summary>
+    public static EventBody From(SseEvent sseEvent)
+    {
+        ArgumentNullException.ThrowIfNull(sseEvent);
+        return new EventBody(SseFramer.FrameBody(sseEvent.EventType, sseEvent.Data), sseEvent.Id);
+    }
+}

@@ -1,0 +1,36 @@
+namespace SsePluginHost.Channels;
+
+/// <summary>
+/// The only way events enter a mount. Every source — the plugin's broadcasts and sends, the
+/// publish API, the Unix socket, UDP, the console, later another host — publishes here; the
+/// channel gives each event its id, keeps the history, serves replay from a position and hands
+/// each subscriber over from replay to live events with no gap and no duplicate. Clients are
+/// fed by what the channel delivers, not by the publisher's call.
+/// </summary>
+/// <remarks>
+/// Ids are opaque: only the channel that gave them reads them. The in-process channel
+/// (<see cref="InProcessMountChannel"/>) is the default; <c>MountChannelContract</c> in the tests
+/// pins the behaviour every implementation must have.
+/// </remarks>
+internal interface IMountChannel : IDisposable
+{
+    /// <summary>
+    /// Publishes an event to every subscriber, in the one order all of them see, and records it
+    /// for replay. The event gets the channel's next id unless it brings its own.
+    /// </summary>
+    PublishReceipt Publish(EventBody body);
+
+    /// <summary>Sends an event to one session of the mount (no id, not recorded).</summary>
+    /// <returns>Whether the session was found and took it.</returns>
+    bool SendTo(string sessionId, EventBody body);
+
+    /// <summary>
+    /// Subscribes: <see cref="IChannelSubscriber.OnStart"/> gets what came after
+    /// <paramref name="from"/> (or the reset signal), then every later event goes to
+    /// <see cref="IChannelSubscriber.OnEvent"/>, until the subscription is disposed.
+    /// </summary>
+    IDisposable Subscribe(IChannelSubscriber subscriber, ReplayFrom from, out ChannelStart start);
+
+    /// <summary>How many events the history holds now.</summary>
+    int HistoryCount { get; }
+}
