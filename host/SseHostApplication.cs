@@ -138,6 +138,8 @@ public static class SseHostApplication
         services.AddSingleton<UdpRelay>();
         services.AddHostedService(provider => provider.GetRequiredService<UdpRelay>());
         services.AddHostedService<PingService>();
+        services.AddSingleton<PluginWatchdog>();
+        services.AddHostedService(provider => provider.GetRequiredService<PluginWatchdog>());
         services.AddHostedService<OperatorConsole>();
     }
 

@@ -92,7 +92,8 @@ internal sealed class EventHistory
         return true;
     }
 
-    private void Expire()
+    /// <summary>Drops the events older than the age limit.</summary>
+    public void Expire()
     {
         if (_maxAge <= TimeSpan.Zero)
         {

@@ -40,6 +40,7 @@ internal sealed class InProcessMountChannel : IMountChannel
         {
             lock (_lock)
             {
+                _history.Expire();
                 return _history.Count;
             }
         }

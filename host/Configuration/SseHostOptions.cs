@@ -18,6 +18,9 @@ public sealed class SseHostOptions
     /// <summary>Pinging of idle clients.</summary>
     public PingOptions Ping { get; set; } = new();
 
+    /// <summary>How long to wait for plugin constructors, and when to report a plugin callback that runs long.</summary>
+    public PluginOptions Plugins { get; set; } = new();
+
     /// <summary>Operator commands on standard input.</summary>
     public ConsoleOptions Console { get; set; } = new();
 

@@ -48,6 +48,11 @@ internal sealed class SseHostOptionsValidator : IValidateOptions<SseHostOptions>
             failures.Add($"SseHost:ShutdownTimeoutSeconds must be more than 0 and at most 3600, not {options.ShutdownTimeoutSeconds}.");
         }
 
+        if (options.Plugins.Validate() is { } pluginProblem)
+        {
+            failures.Add(pluginProblem);
+        }
+
         if (options.MountDefaults.Validate() is { } problem)
         {
             failures.Add($"SseHost:MountDefaults: {problem}.");

@@ -158,7 +158,7 @@ internal sealed partial class DirectStreamMiddleware
         if (service is null)
         {
             return MountDispatcher.WriteErrorAsync(exchange, StatusCodes.Status503ServiceUnavailable,
-                $"The service at {mount.Path} is not available: {mount.LoadError}");
+                $"The service at {mount.Path} is not available: {mount.UnavailableReason}");
         }
 
         SseRequest request = DirectRequestReader.Create(head, mount.Path, subPath, connection.RemoteEndPoint);

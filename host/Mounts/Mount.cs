@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Globalization;
 using SsePluginHost.Abstractions;
 using SsePluginHost.Channels;
 using SsePluginHost.Configuration;
@@ -34,10 +35,16 @@ internal sealed partial class Mount : ISseMount, IDirectRecipients, IAsyncDispos
     private int _streams;
     private long _slowConsumers;
     private volatile bool _retired;
+    private volatile ISseService? _service;
+    private volatile string? _loadError;
+    private readonly TimeProvider _time;
+    private long _loadingSince;
 
-    public Mount(MountDefinition definition, IMountChannelFactory channels, StreamCounter hostStreams, HostMetrics metrics, ILogger logger)
+    public Mount(MountDefinition definition, IMountChannelFactory channels, StreamCounter hostStreams, HostMetrics metrics, ILogger logger, TimeProvider? time = null)
     {
         Definition = definition;
+        _time = time ?? TimeProvider.System;
+        Callbacks = new PluginCallbackQueue(_time);
         _hostStreams = hostStreams;
         _metrics = metrics;
         _logger = logger;
@@ -51,14 +58,32 @@ internal sealed partial class Mount : ISseMount, IDirectRecipients, IAsyncDispos
 
     public string Path => Definition.Path;
 
-    /// <summary>The plugin instance, or <see langword="null"/> when it failed to load.</summary>
-    public ISseService? Service { get; private set; }
+    /// <summary>The plugin instance, or <see langword="null"/> while it loads, when it failed to, or once disposed.</summary>
+    public ISseService? Service => _service;
 
     /// <summary>The loaded plugin, or <see langword="null"/>.</summary>
     public LoadedPlugin? Plugin { get; private set; }
 
     /// <summary>Why the plugin could not be loaded, or <see langword="null"/>.</summary>
-    public string? LoadError { get; private set; }
+    public string? LoadError => _loadError;
+
+    /// <summary>Whether the plugin's constructor is still running.</summary>
+    public bool IsLoading => Volatile.Read(ref _loadingSince) != 0;
+
+    /// <summary>How long the plugin's constructor has run, while <see cref="IsLoading"/>.</summary>
+    public TimeSpan LoadingFor => Volatile.Read(ref _loadingSince) is var since and not 0 ? _time.GetElapsedTime(since) : TimeSpan.Zero;
+
+    /// <summary>Whether the watchdog has reported the constructor running long.</summary>
+    public bool LoadReported { get; set; }
+
+    /// <summary>The plugin's callbacks, run one at a time, in order, off the host's threads and locks.</summary>
+    public PluginCallbackQueue Callbacks { get; }
+
+    /// <summary>Why the mount cannot serve, for its 503 answer: the load error, or that its plugin is still starting.</summary>
+    public string UnavailableReason => LoadError
+        ?? (IsLoading
+            ? string.Create(CultureInfo.InvariantCulture, $"its plugin is still starting: the constructor has run for {LoadingFor.TotalSeconds:0.#} s")
+            : "its plugin has been unloaded");
 
     public IReadOnlyCollection<ISseClient> Clients => _sessions.Values.ToArray();
 
@@ -83,13 +108,42 @@ internal sealed partial class Mount : ISseMount, IDirectRecipients, IAsyncDispos
     /// <summary>The mount's channel: the only way events enter it.</summary>
     public IMountChannel Channel => _channel;
 
-    public void Attach(LoadedPlugin plugin)
+    /// <summary>Marks the plugin's constructor as started (it runs on its own thread).</summary>
+    public void BeginLoading() => Volatile.Write(ref _loadingSince, Math.Max(1, _time.GetTimestamp()));
+
+    /// <summary>Makes the constructed plugin serve; false (nothing changed) when the mount was retired meanwhile.</summary>
+    public bool Attach(LoadedPlugin plugin)
     {
+        if (_retired)
+        {
+            Volatile.Write(ref _loadingSince, 0);
+            return false;
+        }
+
         Plugin = plugin;
-        Service = plugin.Service;
+        _service = plugin.Service;
+        Volatile.Write(ref _loadingSince, 0);
+        return true;
     }
 
-    public void Fail(string reason) => LoadError = reason;
+    public void Fail(string reason)
+    {
+        _loadError = reason;
+        Volatile.Write(ref _loadingSince, 0);
+    }
+
+    /// <summary>Tells the plugin, on its callback queue, that a new client connected; a plugin that throws costs that client.</summary>
+    public void PostConnected(SseSession session)
+    {
+        Callbacks.Post(new PluginCallback(
+            "OnClientConnected",
+            () => Service?.OnClientConnected(session),
+            ex =>
+            {
+                LogConnectFailed(_logger, ex, Path, session.SessionId);
+                session.Close(SseDisconnectReason.Error);
+            }));
+    }
 
     public ISseClient? FindClient(SseRequest request)
     {
@@ -214,23 +268,23 @@ internal sealed partial class Mount : ISseMount, IDirectRecipients, IAsyncDispos
             LogSlowConsumer(_logger, Path, session.SessionId);
         }
 
-        try
-        {
-            Service?.OnClientDisconnected(session, session.Reason);
-        }
-#pragma warning disable CA1031 // A plugin's fault costs that client only.
-        catch (Exception ex)
-#pragma warning restore CA1031
-        {
-            LogDisconnectFailed(_logger, ex, Path, session.SessionId);
-        }
-        finally
-        {
-            if (Interlocked.Decrement(ref _liveSessions) == 0 && _retired)
+        Callbacks.Post(new PluginCallback(
+            "OnClientDisconnected",
+            () =>
             {
-                _drained.TrySetResult();
-            }
-        }
+                try
+                {
+                    Service?.OnClientDisconnected(session, session.Reason);
+                }
+                finally
+                {
+                    if (Interlocked.Decrement(ref _liveSessions) == 0 && _retired)
+                    {
+                        _drained.TrySetResult();
+                    }
+                }
+            },
+            ex => LogDisconnectFailed(_logger, ex, Path, session.SessionId)));
     }
 
     /// <summary>
@@ -258,24 +312,59 @@ internal sealed partial class Mount : ISseMount, IDirectRecipients, IAsyncDispos
         }
     }
 
-    /// <summary>Disposes the plugin instance, if it is disposable, and its load context.</summary>
-    public async ValueTask DisposeAsync()
+    /// <summary>
+    /// Disposes the plugin instance, if it is disposable, after its earlier callbacks, on its
+    /// callback queue, and then its load context. A disposal that has not finished within
+    /// <paramref name="timeout"/> is left to run (logged); the load context then stays.
+    /// </summary>
+    public async Task DisposeAsync(TimeSpan timeout)
     {
-        ISseService? service = Service;
-        Service = null;
-        switch (service)
+        _retired = true;
+        TaskCompletionSource<Task> disposing = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        Callbacks.Post(new PluginCallback(
+            "Dispose",
+            () =>
+            {
+                ISseService? service = _service;
+                _service = null;
+                switch (service)
+                {
+                    case IAsyncDisposable asyncDisposable:
+                        disposing.TrySetResult(asyncDisposable.DisposeAsync().AsTask());
+                        break;
+                    case IDisposable disposable:
+                        disposable.Dispose();
+                        disposing.TrySetResult(Task.CompletedTask);
+                        break;
+                    default:
+                        disposing.TrySetResult(Task.CompletedTask);
+                        break;
+                }
+            },
+            ex => disposing.TrySetException(ex)));
+        _channel.Dispose();
+        try
         {
-            case IAsyncDisposable asyncDisposable:
-                await asyncDisposable.DisposeAsync().ConfigureAwait(false);
-                break;
-            case IDisposable disposable:
-                disposable.Dispose();
-                break;
+            Task disposal = await disposing.Task.WaitAsync(timeout).ConfigureAwait(false);
+            await disposal.WaitAsync(timeout).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            LogDisposeSlow(_logger, Path, timeout.TotalSeconds);
+            return;
         }
 
         Plugin?.Loader.Dispose();
-        _channel.Dispose();
     }
+
+    /// <inheritdoc cref="DisposeAsync(TimeSpan)"/>
+    public async ValueTask DisposeAsync() => await DisposeAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+
+    [LoggerMessage(EventId = 22, Level = LogLevel.Error, Message = "{Path}: the plugin threw while session {SessionId} connected; the client is dropped")]
+    private static partial void LogConnectFailed(ILogger logger, Exception exception, string path, string sessionId);
+
+    [LoggerMessage(EventId = 8, Level = LogLevel.Warning, Message = "{Path}: the plugin did not finish disposing within {Seconds} s; its load context is kept")]
+    private static partial void LogDisposeSlow(ILogger logger, string path, double seconds);
 
     [LoggerMessage(EventId = 21, Level = LogLevel.Debug, Message = "{Path}: session {SessionId} left ({Reason})")]
     private static partial void LogLeft(ILogger logger, string path, string sessionId, SseDisconnectReason reason);

@@ -12,6 +12,12 @@ namespace SsePluginHost.Mounts;
 /// loads new and changed ones, and retires the old ones: their streams end with reason
 /// <c>Shutdown</c> and the browsers reconnect to the new instance.
 /// </summary>
+/// <remarks>
+/// A plugin's constructor runs on a thread of its own, never under the reload lock: the loader
+/// waits for new mounts' constructors for at most <c>SseHost:Plugins:StartWaitSeconds</c> before
+/// it swaps them in, and a mount whose constructor has not returned by then answers 503 until it
+/// does. One constructor that never returns costs its own mount only.
+/// </remarks>
 internal sealed partial class MountLoader : IDisposable
 {
     private static readonly TimeSpan RetireTimeout = TimeSpan.FromSeconds(5);
@@ -23,12 +29,17 @@ internal sealed partial class MountLoader : IDisposable
     private readonly IConfiguration _configuration;
     private readonly ILogger<MountLoader> _logger;
     private readonly HostMetrics _metrics;
+    private readonly TimeProvider _time;
+    private readonly TimeSpan _startWait;
     private readonly Lock _reloadLock = new();
     private readonly Timer _settle;
     private volatile bool _reloadingFiles;
 
-    public MountLoader(MountTable table, PluginFactory factory, IMountChannelFactory channels, IConfiguration configuration, HostMetrics metrics, ILogger<MountLoader> logger)
+    public MountLoader(MountTable table, PluginFactory factory, IMountChannelFactory channels, IConfiguration configuration,
+        HostMetrics metrics, TimeProvider time, Microsoft.Extensions.Options.IOptions<SseHostOptions> options, ILogger<MountLoader> logger)
     {
+        _time = time;
+        _startWait = TimeSpan.FromSeconds(options.Value.Plugins.StartWaitSeconds);
         _channels = channels;
         _metrics = metrics;
         _table = table;
@@ -66,7 +77,9 @@ internal sealed partial class MountLoader : IDisposable
         lock (_reloadLock)
         {
             IReadOnlyList<MountDefinition> definitions = ReadDefinitions();
-            _table.Set(definitions.Select(Load));
+            List<(Mount Mount, Task Loading)> loading = [.. definitions.Select(Load)];
+            WaitForConstructors(loading);
+            _table.Set(loading.Select(pair => pair.Mount));
             if (definitions.Count == 0)
             {
                 LogNoMounts(_logger);
@@ -110,6 +123,7 @@ internal sealed partial class MountLoader : IDisposable
 
             IReadOnlyList<MountDefinition> definitions = ReadDefinitions();
             List<Mount> next = [];
+            List<(Mount Mount, Task Loading)> loading = [];
             foreach (MountDefinition definition in definitions)
             {
                 Mount? current = _table.Find(definition.Path);
@@ -119,9 +133,14 @@ internal sealed partial class MountLoader : IDisposable
                     continue;
                 }
 
-                next.Add(Load(definition));
+                (Mount Mount, Task Loading) started = Load(definition);
+                loading.Add(started);
+                next.Add(started.Mount);
                 changes.Add((current is null ? "added " : "replaced ") + definition.Path);
             }
+
+            // The old mounts serve while the new ones' constructors run (for a bounded time).
+            WaitForConstructors(loading);
 
             HashSet<Mount> kept = [.. next];
             foreach (Mount old in _table.Mounts)
@@ -175,14 +194,52 @@ internal sealed partial class MountLoader : IDisposable
         return definitions;
     }
 
-    private Mount Load(MountDefinition definition)
+    /// <summary>Waits, for at most the start wait in all, for constructors; logs each that has not returned.</summary>
+    private void WaitForConstructors(List<(Mount Mount, Task Loading)> loading)
     {
-        Mount mount = new(definition, _channels, _table.Streams, _metrics, _logger);
+        if (loading.Count == 0)
+        {
+            return;
+        }
+
+        Task.WaitAll([.. loading.Select(pair => pair.Loading)], _startWait);
+        foreach ((Mount mount, Task task) in loading)
+        {
+            if (!task.IsCompleted)
+            {
+                LogStillStarting(_logger, mount.Path, _startWait.TotalSeconds);
+            }
+        }
+    }
+
+    /// <summary>Creates a mount and starts its plugin's loading and constructor on a thread of its own.</summary>
+    private (Mount Mount, Task Loading) Load(MountDefinition definition)
+    {
+        Mount mount = new(definition, _channels, _table.Streams, _metrics, _logger, _time);
+        mount.BeginLoading();
+        Task loading = Task.Factory.StartNew(
+            () => Construct(mount),
+            CancellationToken.None,
+            TaskCreationOptions.LongRunning | TaskCreationOptions.DenyChildAttach,
+            TaskScheduler.Default);
+        return (mount, loading);
+    }
+
+    /// <summary>Loads and constructs a mount's plugin (on its own thread); logs the result.</summary>
+    private bool Construct(Mount mount)
+    {
+        MountDefinition definition = mount.Definition;
         string file = _factory.ResolvePath(definition);
         try
         {
             LoadedPlugin plugin = _factory.Create(mount);
-            mount.Attach(plugin);
+            if (!mount.Attach(plugin))
+            {
+                // Replaced or removed while its constructor ran: it never serves.
+                _ = mount.DisposeAsync(RetireTimeout);
+                return false;
+            }
+
             LogMounted(_logger, definition.Path, plugin.TypeName, plugin.Version, plugin.AssemblyPath);
         }
         catch (PluginLoadException ex)
@@ -198,7 +255,7 @@ internal sealed partial class MountLoader : IDisposable
             LogLoadFailed(_logger, definition.Path, file, $"{ex.GetType().Name}: {ex.Message}");
         }
 
-        return mount;
+        return true;
     }
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Error, Message = "Mount {Path} skipped: {Cause}")]
@@ -218,6 +275,9 @@ internal sealed partial class MountLoader : IDisposable
 
     [LoggerMessage(EventId = 7, Level = LogLevel.Error, Message = "Configuration not reloaded, the mounts stay as they were: cannot read {Problem}")]
     private static partial void LogReloadRefused(ILogger logger, string problem);
+
+    [LoggerMessage(EventId = 9, Level = LogLevel.Warning, Message = "Mount {Path}: its plugin's constructor has not returned after {Seconds} s; the mount answers 503 until it does, the others serve")]
+    private static partial void LogStillStarting(ILogger logger, string path, double seconds);
 
     [LoggerMessage(EventId = 6, Level = LogLevel.Error, Message = "Mount {Path}: the plugin threw while being disposed")]
     private static partial void LogDisposeFailed(ILogger logger, Exception exception, string path);

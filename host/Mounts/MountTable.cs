@@ -87,21 +87,23 @@ internal sealed class MountTable : IAsyncDisposable
         }
     }
 
-    /// <summary>Disposes the plugin instances and their load contexts.</summary>
+    /// <summary>Disposes the plugin instances and their load contexts, all at once, each within its timeout.</summary>
     public async ValueTask DisposeAsync()
     {
-        foreach (Mount mount in _byPath.Values)
+        await Task.WhenAll(_byPath.Values.Select(DisposeQuietlyAsync)).ConfigureAwait(false);
+    }
+
+    private static async Task DisposeQuietlyAsync(Mount mount)
+    {
+        try
         {
-            try
-            {
-                await mount.DisposeAsync().ConfigureAwait(false);
-            }
+            await mount.DisposeAsync().ConfigureAwait(false);
+        }
 #pragma warning disable CA1031 // One plugin's failure to dispose must not keep the others from it.
-            catch (Exception)
+        catch (Exception)
 #pragma warning restore CA1031
-            {
-                // The host is exiting; the plugin's own fault is not the operator's concern here.
-            }
+        {
+            // The host is exiting; the plugin's own fault is not the operator's concern here.
         }
     }
 }

@@ -39,8 +39,13 @@ internal sealed class MountRequestHandler : IMiddleware
 
         if (mount.Service is not { } service)
         {
+            if (mount.IsLoading)
+            {
+                context.Response.Headers.RetryAfter = "1";
+            }
+
             await WriteTextAsync(context, StatusCodes.Status503ServiceUnavailable,
-                $"The service at {mount.Path} is not available: {mount.LoadError}").ConfigureAwait(false);
+                $"The service at {mount.Path} is not available: {mount.UnavailableReason}").ConfigureAwait(false);
             return;
         }
 

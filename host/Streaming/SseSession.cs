@@ -35,6 +35,8 @@ internal sealed class SseSession : ISseClient, IChannelSubscriber
     private long _lastWrittenSequence;
     private bool _closed;
     private int _notified;
+    private bool _announced;
+    private bool _endWaitsForAnnouncement;
 
     public SseSession(Mount mount, string sessionId, SseRequest request, object? state, int queueCapacity, long maxQueueBytes, TimeSpan grace, FlushTicker ticker)
     {
@@ -425,12 +427,44 @@ internal sealed class SseSession : ISseClient, IChannelSubscriber
         Close(SseDisconnectReason.ClosedByClient);
     }
 
-    private void NotifyEnded()
+    /// <summary>
+    /// Tells the plugin that this new session connected (on the mount's callback queue). A
+    /// session that ended before this is told of its end only after: connect comes before disconnect.
+    /// </summary>
+    public void AnnounceConnected()
     {
-        if (Interlocked.Exchange(ref _notified, 1) == 0)
+        bool ended;
+        lock (_gate)
+        {
+            _announced = true;
+            ended = _endWaitsForAnnouncement;
+            _endWaitsForAnnouncement = false;
+        }
+
+        _mount.PostConnected(this);
+        if (ended)
         {
             _mount.OnSessionEnded(this);
         }
+    }
+
+    private void NotifyEnded()
+    {
+        if (Interlocked.Exchange(ref _notified, 1) != 0)
+        {
+            return;
+        }
+
+        lock (_gate)
+        {
+            if (!_announced)
+            {
+                _endWaitsForAnnouncement = true;
+                return;
+            }
+        }
+
+        _mount.OnSessionEnded(this);
     }
 
     /// <summary>One connection writing the session: how to stop it, and when it has stopped.</summary>

@@ -124,17 +124,9 @@ internal sealed partial class StreamRunner
         else
         {
             LogConnected(_logger, mount.Path, session.SessionId, request.RemoteAddress);
-            try
-            {
-                service.OnClientConnected(session);
-            }
-#pragma warning disable CA1031 // A plugin's fault costs that client only.
-            catch (Exception ex)
-#pragma warning restore CA1031
-            {
-                LogConnectFailed(_logger, ex, mount.Path, session.SessionId);
-                session.Close(SseDisconnectReason.Error);
-            }
+
+            // The plugin hears of it on its callback queue, never on this thread.
+            session.AnnounceConnected();
         }
 
         return exchange.Socket is { } socket
@@ -147,9 +139,6 @@ internal sealed partial class StreamRunner
 
     [LoggerMessage(EventId = 26, Level = LogLevel.Debug, Message = "{Path}: session {SessionId} resumed from {Remote}")]
     private static partial void LogResumed(ILogger logger, string path, string sessionId, string? remote);
-
-    [LoggerMessage(EventId = 22, Level = LogLevel.Error, Message = "{Path}: the plugin threw while session {SessionId} connected; the client is dropped")]
-    private static partial void LogConnectFailed(ILogger logger, Exception exception, string path, string sessionId);
 
     [LoggerMessage(EventId = 27, Level = LogLevel.Warning, Message = "{Path}: stream refused, over the limit ({MountStreams} on the mount, {HostStreams} on the host); told to retry; {Refused} refused since the last such line")]
     private static partial void LogOverLimit(ILogger logger, string path, long refused, int mountStreams, int hostStreams);
