@@ -13,8 +13,10 @@
   measure.py summary RESULTS_DIR "SERVERS" "SCENARIOS"
       Reads RESULTS_DIR/<server>-<scenario>-<run>.json (ssebench --json) with
       RESULTS_DIR/logs/<tag>.samples and <tag>.marks, and prints Markdown: the table of medians
-      over the runs, a cross-check of ssebench's one-process figures against the process-tree
-      figures, and what the load looked like (to see whether the load tool was the bottleneck).
+      over the runs; for each scenario at a fixed rate that every server should keep up with
+      (L20, L200: the names starting with L) a table of the servers side by side, latency
+      first; a cross-check of ssebench's one-process figures against the process-tree
+      figures; and what the load looked like (to see whether the load tool was the bottleneck).
 """
 
 import glob
@@ -227,10 +229,54 @@ def fmt(value, digits=0, mark=""):
     return f"{value:,.{digits}f}{mark}"
 
 
+KEEP_UP_RATE = 0.95  # published/s at least this share of the target rate
+KEEP_UP_DRAIN = 1.0  # seconds from the last POST's answer to the last delivery, at most
+
+
+def is_equal_rate(scenario):
+    """The scenarios at a fixed rate that every server should keep up with: L20, L200, ..."""
+    return scenario.startswith("L")
+
+
+def drain_seconds(result):
+    """From the last POST's answer to the last delivery (deliveries window - publish duration)."""
+    window, duration = get(result, "deliveries", "windowSeconds"), get(result, "publish", "durationSeconds")
+    if window is None or duration is None:
+        return None
+    return max(0.0, window - duration)
+
+
+def kept_up(result):
+    target = get(result, "publish", "targetRate") or 0
+    rate = get(result, "publish", "ratePerSecond")
+    drain = drain_seconds(result)
+    return (rate is not None and drain is not None
+            and (target <= 0 or rate >= KEEP_UP_RATE * target)
+            and (get(result, "deliveries", "lost") or 0) == 0
+            and (get(result, "deliveries", "received") or 0) > 0
+            and drain <= KEEP_UP_DRAIN)
+
+
+def describe(runs, scenario):
+    """"1,000 clients, 20 events/s, 600 events of 100 B", from the runs' own JSON."""
+    results = [r["result"] for (_, sc), rs in runs.items() if sc == scenario for r in rs]
+    if not results:
+        return "no result"
+
+    def first(*keys):
+        values = [get(r, *keys) for r in results if get(r, *keys) is not None]
+        return values[0] if values else None
+
+    return (f"{fmt(first('streams', 'requested'))} clients, {fmt(first('publish', 'targetRate'))} events/s, "
+            f"{fmt(first('publish', 'eventsRequested'))} events of {fmt(first('publish', 'sizeBytes'))} B")
+
+
 def summary(results_dir, servers, scenarios):
     runs = {}
     for path in sorted(glob.glob(os.path.join(results_dir, "*.json"))):
-        m = re.fullmatch(r"(.+)-([A-Z])-(\d+)\.json", os.path.basename(path))
+        # <server>-<scenario>-<run>: servers may hold "-" (ssehost-defaults), scenarios may not
+        # (A, B, C, L20, L200).
+        m = re.fullmatch(r"(.+)-([A-Z][A-Z0-9]*)-(\d+)\.json", os.path.basename(path))
         if not m:
             continue
         server, scenario, _ = m.groups()
@@ -261,12 +307,15 @@ def summary(results_dir, servers, scenarios):
         " | machine busy % while publishing | of it softirq % | ssebench CPU % idle | wall s | exit codes |",
         "| --- | --- | --: | --: | --: | --: | --: | --: | --: | --: | --- |",
     ]
+    equal = {scenario: [] for scenario in scenarios if is_equal_rate(scenario)}
     any_tree = False
     for server in servers:
         for scenario in scenarios:
             rs = runs.get((server, scenario))
             if not rs:
                 lines.append(f"| {server} | {scenario} | 0 | no result |  |  |  |  |  |  |  |  |  |")
+                if scenario in equal:
+                    equal[scenario].append(f"| {server} | 0 | no result |  |  |  |  |  |  |  |  |  |  |  |")
                 continue
             whole = all(r["whole"] for r in rs)
             src = "tool" if whole else "tree"
@@ -314,6 +363,22 @@ def summary(results_dir, servers, scenarios):
                 f"| {fmt(tool_idle / idle * 100 if idle and tool_idle is not None else None, 2)} "
                 f"| {fmt(med('tool', 'wallSeconds'), 1)} "
                 f"| {', '.join(str(get(r['result'], 'exitCode')) for r in rs)} |")
+            if scenario in equal:
+                kept = [kept_up(r["result"]) for r in rs]
+                equal[scenario].append(
+                    f"| {server} | {len(rs)} "
+                    f"| {fmt(med('latencyMs', 'p50'), 1)} "
+                    f"| {fmt(med('latencyMs', 'p90'), 1)} "
+                    f"| {fmt(med('latencyMs', 'p99'), 1)} "
+                    f"| {fmt(med('latencyMs', 'p999'), 1)} "
+                    f"| {fmt(med('latencyMs', 'max'), 1)} "
+                    f"| {fmt(med('publish', 'ratePerSecond'), 1)} "
+                    f"| {fmt(med('deliveries', 'perSecond'))} "
+                    f"| {fmt(fig(src, 'cpuMicrosPerDelivery'), 2, mark)} "
+                    f"| {fmt(med('deliveries', 'lost'))} "
+                    f"| {fmt(med('deliveries', 'duplicated'))} "
+                    f"| {fmt(median([drain_seconds(r['result']) for r in rs]), 2)} "
+                    f"| {'yes' if all(kept) else f'no ({kept.count(False)} of {len(kept)} runs)'} |")
 
     text = ["## Results (median of the runs)", "", *lines, ""]
     if any_tree:
@@ -324,8 +389,23 @@ def summary(results_dir, servers, scenarios):
              "CPU: the server's user+system time over publish and drain, per delivered event.",
              "RSS/stream: the server's memory growth from before connecting to after (in C, while idle),"
              " per connected stream.",
-             "Idle CPU: the server's CPU time while the streams were held idle, in % of one core.", "",
-             "## Cross-check: ssebench (one process) against the process tree", "", *check, "",
+             "Idle CPU: the server's CPU time while the streams were held idle, in % of one core.", ""]
+    if equal:
+        text += ["## Latency at an equal publish rate", "",
+                 "Every server gets the same events at the same fixed rate, one the servers are meant to",
+                 "keep up with, so latency and CPU per delivery compare the same work. Kept up: in every run",
+                 f"the events were published at {KEEP_UP_RATE * 100:.0f} % of the target rate or more, none was lost,",
+                 f"and the last one reached every client within {KEEP_UP_DRAIN:g} s of the last POST's answer",
+                 "(drain s). Where a server did not keep up, its figures are not of the same work.", ""]
+        for scenario, rows in equal.items():
+            text += [f"### {scenario}: {describe(runs, scenario)}", "",
+                     "| server | runs | latency p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | published/s"
+                     " | delivered/s | server CPU µs/delivery | lost | duplicated | drain s | kept up |",
+                     "| --- | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: | --- |",
+                     *rows, ""]
+        if any_tree:
+            text += ["† as above: the server's whole process tree.", ""]
+    text += ["## Cross-check: ssebench (one process) against the process tree", "", *check, "",
              "## Load (is the load tool the bottleneck?)", "",
              "Server and ssebench CPU in % of one core; the machine has $(nproc) cores shared by the"
              " server, ssebench and the kernel. Machine busy and softirq in % of all cores (/proc/stat):"

@@ -1,30 +1,44 @@
 #!/usr/bin/env bash
 # Reproduces the SSE benchmark comparison on this machine in one run:
-# SsePluginHost (a /bench mount), Nchan with 1 and with 2 nginx workers, and the plain ASP.NET
-# Core hub in tests/Baseline.Hub, each measured by the load tool ssebench
-# (tests/SsePluginHost.LoadTool) in three scenarios:
+# SsePluginHost (a /bench mount; as tuned for the benchmark, and with the host's default
+# settings), Nchan with 1 and with 2 nginx workers, and the plain ASP.NET Core hub in
+# tests/Baseline.Hub, each measured by the load tool ssebench (tests/SsePluginHost.LoadTool) in
+# these scenarios:
 #
-#   A  1,000 clients, 3,000 events of 100 bytes published as fast as the server takes them
-#      (4 POSTs in flight)
-#   B  10,000 clients, 20 events/s for 30 s (600 events)
-#   C  19,500 idle streams: RSS per stream, and idle CPU over 30 s from 10 s after connecting
+#   A     1,000 clients, 3,000 events of 100 bytes published as fast as the server takes them
+#         (4 POSTs in flight)
+#   B     10,000 clients, 20 events/s for 30 s (600 events)
+#   C     19,500 idle streams: RSS per stream, and idle CPU over 30 s from 10 s after connecting
+#   L20   1,000 clients, 20 events/s for 30 s (600 events of 100 bytes)
+#   L200  1,000 clients, 200 events/s for 30 s (6,000 events of 100 bytes)
+#         (L20 and L200: a rate every server keeps up with, so latency and CPU per delivery are
+#         compared on the same work; not in the default SCENARIOS)
 #
 # Usage (from anywhere; as root, or with sudo available, when packages are missing):
 #
 #   bench/run.sh                                 # everything, 3 runs each
 #   RUNS=1 SERVERS="ssehost baseline" SCENARIOS="A C" bench/run.sh
 #   QUICK=1 bench/run.sh                         # tiny sizes: checks the script itself (~1 min)
+#   SERVERS="ssehost ssehost-defaults" SCENARIOS="L20 L200" bench/run.sh
+#   HOST_ROOT=/tmp/old bench/run.sh              # the host build of another checkout (a git worktree)
 #
 # Environment:
 #   RUNS        runs of each scenario per server (default 3); the table shows their median
-#   SERVERS     a subset of: ssehost nchan1 nchan2 baseline (default all four)
-#   SCENARIOS   a subset of: A B C (default all three)
+#   SERVERS     a subset of: ssehost ssehost-defaults nchan1 nchan2 baseline
+#               (default "ssehost nchan1 nchan2 baseline")
+#   SCENARIOS   a subset of: A B C L20 L200 (default "A B C")
 #   QUICK=1     tiny sizes, to check the plumbing
-#   A_CLIENTS A_EVENTS A_SIZE, B_CLIENTS B_RATE B_EVENTS B_SIZE, C_CLIENTS C_SECONDS C_WARMUP
-#               the scenarios' sizes (defaults above)
-#   PUBLISH_CONCURRENCY  POSTs in flight in A and B (default 4, ssebench's default)
-#   WARMUP=0    skip the short unrecorded warm-up run before each A and B run (default 1)
-#   PORT_BASE   the servers listen on 127.0.0.1:PORT_BASE+1 .. +4 (default 18180)
+#   A_CLIENTS A_EVENTS A_SIZE, B_CLIENTS B_RATE B_EVENTS B_SIZE, C_CLIENTS C_SECONDS C_WARMUP,
+#   L_CLIENTS L_SIZE L20_EVENTS L200_EVENTS
+#               the scenarios' sizes (defaults above; L20 and L200 share L_CLIENTS and L_SIZE,
+#               their rates are 20 and 200 events/s)
+#   PUBLISH_CONCURRENCY  POSTs in flight in A, B, L20 and L200 (default 4, ssebench's default)
+#   WARMUP=0    skip the short unrecorded warm-up run before each run of A, B, L20 and L200
+#               (default 1)
+#   PORT_BASE   the servers listen on 127.0.0.1:PORT_BASE+1 .. +5 (default 18180)
+#   HOST_ROOT   the checkout whose Release host build (HOST_ROOT/host/bin/Release/net10.0) is
+#               measured as ssehost and ssehost-defaults, and where the host is built (default:
+#               this repository); ssebench and Baseline.Hub always come from this repository
 #   SKIP_BUILD=1  use the Release builds already there
 #
 # Each run gets a freshly started server (so that no run inherits another's connections, heap
@@ -42,7 +56,7 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-COMMAND_LINE="$(for v in RUNS SERVERS SCENARIOS QUICK PUBLISH_CONCURRENCY A_CLIENTS A_EVENTS A_SIZE B_CLIENTS B_RATE B_EVENTS B_SIZE C_CLIENTS C_SECONDS C_WARMUP WARMUP PORT_BASE SKIP_BUILD; do
+COMMAND_LINE="$(for v in RUNS SERVERS SCENARIOS QUICK PUBLISH_CONCURRENCY A_CLIENTS A_EVENTS A_SIZE B_CLIENTS B_RATE B_EVENTS B_SIZE C_CLIENTS C_SECONDS C_WARMUP L_CLIENTS L_SIZE L20_EVENTS L200_EVENTS WARMUP PORT_BASE HOST_ROOT SKIP_BUILD; do
   if [ -n "${!v+x}" ]; then printf '%s=%q ' "$v" "${!v}"; fi
 done)bench/run.sh"
 
@@ -54,25 +68,31 @@ WARMUP=${WARMUP:-1}
 PORT_BASE=${PORT_BASE:-18180}
 PUBLISH_CONCURRENCY=${PUBLISH_CONCURRENCY:-4}
 SKIP_BUILD=${SKIP_BUILD:-0}
+HOST_ROOT=${HOST_ROOT:-$ROOT}
+[ -d "$HOST_ROOT/host" ] || { echo "run.sh: HOST_ROOT '$HOST_ROOT' has no host/ folder (give a checkout of this repository)" >&2; exit 2; }
+HOST_ROOT=$(cd "$HOST_ROOT" && pwd)
 
 if [ "$QUICK" = 1 ]; then
   A_CLIENTS=${A_CLIENTS:-20}; A_EVENTS=${A_EVENTS:-200}; A_SIZE=${A_SIZE:-100}
   B_CLIENTS=${B_CLIENTS:-50}; B_RATE=${B_RATE:-20}; B_EVENTS=${B_EVENTS:-40}; B_SIZE=${B_SIZE:-100}
   C_CLIENTS=${C_CLIENTS:-100}; C_SECONDS=${C_SECONDS:-3}; C_WARMUP=${C_WARMUP:-1}
+  L_CLIENTS=${L_CLIENTS:-50}; L_SIZE=${L_SIZE:-100}; L20_EVENTS=${L20_EVENTS:-40}; L200_EVENTS=${L200_EVENTS:-400}
   MAX_SECONDS=60
 else
   # A_EVENTS: at 95,000 to 325,000 deliveries/s on 2 cores, a run of A takes 9 to 32 s.
   A_CLIENTS=${A_CLIENTS:-1000}; A_EVENTS=${A_EVENTS:-3000}; A_SIZE=${A_SIZE:-100}
   B_CLIENTS=${B_CLIENTS:-10000}; B_RATE=${B_RATE:-20}; B_EVENTS=${B_EVENTS:-600}; B_SIZE=${B_SIZE:-100}
   C_CLIENTS=${C_CLIENTS:-19500}; C_SECONDS=${C_SECONDS:-30}; C_WARMUP=${C_WARMUP:-10}
+  # L20 and L200: 30 s each at 20 and 200 events/s.
+  L_CLIENTS=${L_CLIENTS:-1000}; L_SIZE=${L_SIZE:-100}; L20_EVENTS=${L20_EVENTS:-600}; L200_EVENTS=${L200_EVENTS:-6000}
   MAX_SECONDS=240
 fi
 
 for s in $SERVERS; do
-  case $s in ssehost | nchan1 | nchan2 | baseline) ;; *) echo "run.sh: unknown server '$s' (ssehost nchan1 nchan2 baseline)" >&2; exit 2 ;; esac
+  case $s in ssehost | ssehost-defaults | nchan1 | nchan2 | baseline) ;; *) echo "run.sh: unknown server '$s' (ssehost ssehost-defaults nchan1 nchan2 baseline)" >&2; exit 2 ;; esac
 done
 for s in $SCENARIOS; do
-  case $s in A | B | C) ;; *) echo "run.sh: unknown scenario '$s' (A B C)" >&2; exit 2 ;; esac
+  case $s in A | B | C | L20 | L200) ;; *) echo "run.sh: unknown scenario '$s' (A B C L20 L200)" >&2; exit 2 ;; esac
 done
 case $RUNS in '' | *[!0-9]* | 0) echo "run.sh: RUNS must be a positive whole number" >&2; exit 2 ;; esac
 
@@ -84,7 +104,7 @@ LOGS="$OUT/logs"
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/ssebench-run.XXXXXX")
 mkdir -p "$OUT" "$LOGS"
 
-HOST_DIR="$ROOT/host/bin/Release/net10.0"
+HOST_DIR="$HOST_ROOT/host/bin/Release/net10.0"
 HOST_EXE="$HOST_DIR/SsePluginHost"
 HUB_EXE="$ROOT/tests/Baseline.Hub/bin/Release/net10.0/Baseline.Hub"
 BENCH_EXE="$ROOT/tests/SsePluginHost.LoadTool/bin/Release/net10.0/ssebench"
@@ -134,9 +154,13 @@ as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
 }
 
+NCHAN=0 # whether nginx and Nchan are needed: only for the nchan servers
+case " $SERVERS " in *" nchan1 "* | *" nchan2 "*) NCHAN=1 ;; esac
 missing=()
-command -v nginx >/dev/null 2>&1 || missing+=(nginx-light)
-[ -f "$NCHAN_MODULE" ] || missing+=(libnginx-mod-nchan)
+if [ "$NCHAN" = 1 ]; then
+  command -v nginx >/dev/null 2>&1 || missing+=(nginx-light)
+  [ -f "$NCHAN_MODULE" ] || missing+=(libnginx-mod-nchan)
+fi
 command -v jq >/dev/null 2>&1 || missing+=(jq)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
 command -v python3 >/dev/null 2>&1 || missing+=(python3)
@@ -147,12 +171,25 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 command -v dotnet >/dev/null 2>&1 || { echo "run.sh: the .NET 10 SDK (dotnet) is needed" >&2; exit 1; }
 
+# The host's commit, taken before the build: "abc1234", with " (uncommitted changes)" when a
+# file that goes into the host build differs from that commit; "?" outside a git checkout.
+git_rev() { # FOLDER
+  local rev
+  rev=$(git -C "$1" rev-parse --short HEAD 2>/dev/null) || { echo "?"; return 0; }
+  if [ -n "$(git -C "$1" status --porcelain -- host abstractions plugins build Directory.Build.props global.json 2>/dev/null)" ]; then
+    rev="$rev (uncommitted changes)"
+  fi
+  echo "$rev"
+}
+HOST_REV=$(git_rev "$HOST_ROOT")
+ROOT_REV=$(git_rev "$ROOT")
+
 if [ "$SKIP_BUILD" != 1 ]; then
-  log "building (Release): host with its plugins, Baseline.Hub, ssebench"
-  (cd "$ROOT" &&
-    dotnet build host -c Release -v q -nologo &&
-    dotnet build tests/Baseline.Hub -c Release -v q -nologo &&
-    dotnet build tests/SsePluginHost.LoadTool -c Release -v q -nologo) >"$LOGS/build.log" 2>&1 ||
+  log "building (Release): host with its plugins in $HOST_ROOT; Baseline.Hub, ssebench in $ROOT"
+  { (cd "$HOST_ROOT" && dotnet build host -c Release -v q -nologo) &&
+    (cd "$ROOT" &&
+      dotnet build tests/Baseline.Hub -c Release -v q -nologo &&
+      dotnet build tests/SsePluginHost.LoadTool -c Release -v q -nologo); } >"$LOGS/build.log" 2>&1 ||
     { tail -30 "$LOGS/build.log" >&2; echo "run.sh: the build failed (log: $LOGS/build.log)" >&2; exit 1; }
 fi
 for f in "$HOST_EXE" "$HOST_DIR/plugins/Clock/Clock.dll" "$HUB_EXE" "$BENCH_EXE"; do
@@ -161,7 +198,13 @@ done
 
 # --- servers ------------------------------------------------------------------------------------
 port_of() {
-  case $1 in ssehost) echo $((PORT_BASE + 1)) ;; nchan1) echo $((PORT_BASE + 2)) ;; nchan2) echo $((PORT_BASE + 3)) ;; baseline) echo $((PORT_BASE + 4)) ;; esac
+  case $1 in
+    ssehost) echo $((PORT_BASE + 1)) ;;
+    nchan1) echo $((PORT_BASE + 2)) ;;
+    nchan2) echo $((PORT_BASE + 3)) ;;
+    baseline) echo $((PORT_BASE + 4)) ;;
+    ssehost-defaults) echo $((PORT_BASE + 5)) ;;
+  esac
 }
 
 # Sets SUB_URL, PUB_URL and PROBE_URL (a plain request that answers once the server is up).
@@ -169,7 +212,7 @@ urls_of() {
   local port
   port=$(port_of "$1")
   case $1 in
-    ssehost)
+    ssehost | ssehost-defaults)
       SUB_URL="http://127.0.0.1:$port/bench"
       PUB_URL="http://127.0.0.1:$port/_host/publish/bench?event=bench"
       PROBE_URL="http://127.0.0.1:$port/_host/mounts" ;;
@@ -207,6 +250,25 @@ start_server() { # SERVER TAG: starts it in the background, sets SERVER_PID, wai
     "PluginsPath": "$HOST_DIR/plugins",
     "Services": {
       "/bench": { "Plugin": "Clock", "History": { "Count": 0 }, "Settings": { "IntervalSeconds": 86400 } }
+    }
+  }
+}
+EOF
+      "$HOST_EXE" --contentRoot "$dir" --urls "http://127.0.0.1:$port" </dev/null >"$LOGS/$tag.log" 2>&1 &
+      SERVER_PID=$! ;;
+    ssehost-defaults)
+      # The host as users run it: no History, Streams or Ping settings (history of 1,000 events
+      # / 600 s, queues of 1,024 events / 4 MiB, pings after 60 s idle); only the console off
+      # (no standard input here) and, as for ssehost, logging at Warning.
+      cat >"$dir/appsettings.json" <<EOF
+{
+  "Logging": { "LogLevel": { "Default": "Warning" } },
+  "Urls": "http://127.0.0.1:$port",
+  "SseHost": {
+    "Console": { "Enabled": false },
+    "PluginsPath": "$HOST_DIR/plugins",
+    "Services": {
+      "/bench": { "Plugin": "Clock", "Settings": { "IntervalSeconds": 86400 } }
     }
   }
 }
@@ -295,6 +357,8 @@ scenario_args() { # SCENARIO: the ssebench options of that scenario
     A) echo "--clients $A_CLIENTS --events $A_EVENTS --rate 0 --size $A_SIZE" ;;
     B) echo "--clients $B_CLIENTS --events $B_EVENTS --rate $B_RATE --size $B_SIZE" ;;
     C) echo "--clients $C_CLIENTS --idle-warmup $C_WARMUP --idle-seconds $C_SECONDS" ;;
+    L20) echo "--clients $L_CLIENTS --events $L20_EVENTS --rate 20 --size $L_SIZE" ;;
+    L200) echo "--clients $L_CLIENTS --events $L200_EVENTS --rate 200 --size $L_SIZE" ;;
   esac
 }
 
@@ -303,6 +367,8 @@ scenario_title() {
     A) echo "A: $A_CLIENTS clients, max rate ($PUBLISH_CONCURRENCY POSTs in flight), $A_EVENTS events of $A_SIZE B" ;;
     B) echo "B: $B_CLIENTS clients, $B_RATE events/s ($PUBLISH_CONCURRENCY POSTs in flight at most), $B_EVENTS events of $B_SIZE B" ;;
     C) echo "C: $C_CLIENTS idle streams for $C_SECONDS s, measured from $C_WARMUP s after connecting" ;;
+    L20) echo "L20: $L_CLIENTS clients, 20 events/s ($PUBLISH_CONCURRENCY POSTs in flight at most), $L20_EVENTS events of $L_SIZE B" ;;
+    L200) echo "L200: $L_CLIENTS clients, 200 events/s ($PUBLISH_CONCURRENCY POSTs in flight at most), $L200_EVENTS events of $L_SIZE B" ;;
   esac
 }
 
@@ -347,6 +413,9 @@ done
   echo
   echo "Command (in $ROOT): \`$COMMAND_LINE\`"
   echo
+  echo "- this repository (script, ssebench, Baseline.Hub): $ROOT at $ROOT_REV"
+  echo "- HOST_ROOT (the host measured as ssehost, ssehost-defaults): $HOST_ROOT at $HOST_REV$([ "$SKIP_BUILD" = 1 ] && echo ", its Release build as found (SKIP_BUILD=1)")"
+  echo
   echo "Scenarios:"
   for scenario in $SCENARIOS; do echo "- $(scenario_title "$scenario")"; done
   echo
@@ -354,12 +423,13 @@ done
   for server in $SERVERS; do
     case $server in
       ssehost) echo "- ssehost: SsePluginHost (Release), mount /bench = Clock plugin ticking once a day, History 0, queue 100,000 events / 64 MiB, publish API, pings after 60 s idle (the default), other settings the defaults" ;;
+      ssehost-defaults) echo "- ssehost-defaults: the same SsePluginHost build and /bench mount with the host's default settings: history on (1,000 events / 600 s), queue 1,024 events / 4 MiB, pings after 60 s idle; only the console off (and logging at Warning, as for ssehost)" ;;
       nchan1) echo "- nchan1: nginx + Nchan, 1 worker (bench/nchan/nginx.conf)" ;;
       nchan2) echo "- nchan2: nginx + Nchan, 2 workers (bench/nchan/nginx.conf)" ;;
       baseline) echo "- baseline: tests/Baseline.Hub (Release), plain ASP.NET Core TypedResults.ServerSentEvents" ;;
     esac
   done
-  echo "Each run on a freshly started server, $RUNS run(s) each; warm-up before A and B: $([ "$WARMUP" = 1 ] && echo "100 clients x 2,000 events, not recorded" || echo none)."
+  echo "Each run on a freshly started server, $RUNS run(s) each; warm-up before A, B, L20 and L200: $([ "$WARMUP" = 1 ] && echo "100 clients x 2,000 events, not recorded" || echo none)."
   echo
   echo "## Machine"
   echo
@@ -368,8 +438,10 @@ done
   echo "- memory: $(free -h | awk '/^Mem:/ {print $2}') ($(grep MemTotal /proc/meminfo | awk '{print $2}') kB)"
   echo "- kernel: $(uname -srm)"
   echo "- dotnet: $(dotnet --version)"
-  echo "- nginx: $(nginx -v 2>&1 | sed 's/^nginx version: //')"
-  echo "- nchan: libnginx-mod-nchan $(dpkg-query -W -f='${Version}' libnginx-mod-nchan 2>/dev/null || echo '?')"
+  if [ "$NCHAN" = 1 ]; then
+    echo "- nginx: $(nginx -v 2>&1 | sed 's/^nginx version: //')"
+    echo "- nchan: libnginx-mod-nchan $(dpkg-query -W -f='${Version}' libnginx-mod-nchan 2>/dev/null || echo '?')"
+  fi
   echo "- open files per process: $(ulimit -n); local ports: $(tr '\t' '-' </proc/sys/net/ipv4/ip_local_port_range)"
   echo
   python3 "$ROOT/bench/measure.py" summary "$OUT" "$SERVERS" "$SCENARIOS"
