@@ -3,10 +3,12 @@ using System.Text;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Primitives;
+using SsePluginHost.Admission;
 using SsePluginHost.Channels;
 using SsePluginHost.Configuration;
 using SsePluginHost.Connections;
 using SsePluginHost.Diagnostics;
+using SsePluginHost.Endpoints;
 using SsePluginHost.Ingress;
 using SsePluginHost.Mounts;
 using SsePluginHost.Operator;
@@ -83,9 +85,11 @@ public static class SseHostApplication
         }
 
         LogPublishAccess(startLog, options.Publish.Enabled, app.Services.GetRequiredService<PublishAccess>().HasToken);
-        app.UseMiddleware<MountRequestHandler>();
+        ((IEndpointRouteBuilder)app).DataSources.Add(app.Services.GetRequiredService<MountEndpointDataSource>());
         PublishApi.Map(app);
-        app.MapGet("/", () => Results.Text(DescribeMounts(table), "text/plain", Encoding.UTF8));
+
+        // After the mounts: a mount at / serves GET / itself.
+        app.MapGet("/", () => Results.Text(DescribeMounts(table), "text/plain", Encoding.UTF8)).WithOrder(1);
         app.MapFallback(context =>
         {
             context.Response.StatusCode = StatusCodes.Status404NotFound;
@@ -131,7 +135,9 @@ public static class SseHostApplication
             return new FlushTicker(TimeSpan.FromMilliseconds(streams.CoalesceMilliseconds), TimeSpan.FromMilliseconds(streams.BusyCoalesceMilliseconds));
         });
         services.AddSingleton<MountDispatcher>();
-        services.AddSingleton<MountRequestHandler>();
+        services.AddSingleton<MountAdmission>();
+        services.AddSingleton<MountEndpointHandler>();
+        services.AddSingleton<MountEndpointDataSource>();
         services.AddSingleton<ConsoleCommands>();
         services.AddSingleton<PublishAccess>();
         services.AddSingleton<PublishApi>();

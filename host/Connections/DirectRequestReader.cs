@@ -38,7 +38,7 @@ internal static class DirectRequestReader
             Query = query is { Count: > 0 } ? query : System.Collections.Frozen.FrozenDictionary<string, string>.Empty,
             Headers = headers,
             RemoteAddress = (remote as IPEndPoint)?.Address.ToString(),
-            AcceptsEventStream = Streaming.RequestLimits.AcceptsEventStream(accept),
+            AcceptsEventStream = Admission.MountAdmission.AcceptsEventStream(accept),
             AcceptsHtml = accept.Contains("text/html", StringComparison.OrdinalIgnoreCase),
         };
     }

@@ -51,7 +51,7 @@ internal sealed class DirectStreamExchange(ConnectionContext connection, string?
         await _socket.SendAsync(start.WrittenMemory, System.Net.Sockets.SocketFlags.None, Aborted).ConfigureAwait(false);
     }
 
-    public async Task WriteTextAsync(int statusCode, string contentType, string? text)
+    public async Task WriteTextAsync(int statusCode, string contentType, string? text, int? retryAfterSeconds = null)
     {
         if (HasStarted)
         {
@@ -78,6 +78,11 @@ internal sealed class DirectStreamExchange(ConnectionContext connection, string?
         if (statusCode is not (StatusCodes.Status204NoContent or StatusCodes.Status304NotModified))
         {
             start.Append("Content-Length: ").Append(body.Length.ToString(CultureInfo.InvariantCulture)).Append("\r\n");
+        }
+
+        if (retryAfterSeconds is { } seconds)
+        {
+            start.Append("Retry-After: ").Append(seconds.ToString(CultureInfo.InvariantCulture)).Append("\r\n");
         }
 
         start.Append("Connection: close\r\n");

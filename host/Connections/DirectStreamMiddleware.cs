@@ -4,16 +4,17 @@ using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 using SsePluginHost.Abstractions;
-using SsePluginHost.Configuration;
+using SsePluginHost.Admission;
 using SsePluginHost.Mounts;
 using SsePluginHost.Streaming;
 
 namespace SsePluginHost.Connections;
 
 /// <summary>
-/// Kestrel connection middleware that serves an event stream straight off the connection when
-/// the connection's first request is a plain HTTP/1.1 <c>GET</c> of a mount that accepts
-/// <c>text/event-stream</c> and a slot is free. Such a stream then costs no ASP.NET Core request
+/// Kestrel connection middleware, the fast lane: when a connection's first request is a plain
+/// HTTP/1.1 <c>GET</c> asking for <c>text/event-stream</c> of a mount whose policies can all be
+/// applied here, it asks <see cref="MountAdmission"/> (the same rules as the mount endpoints) and
+/// serves the admitted stream straight off the connection, or writes admission's refusal. Such a stream then costs no ASP.NET Core request
 /// state (HTTP context, headers collections, request pipeline, per-request timeouts walked every
 /// second): less memory and idle CPU per stream, and one less layer per write. Every other
 /// connection, untouched, goes on to ASP.NET Core, which serves it as before.
@@ -21,24 +22,22 @@ namespace SsePluginHost.Connections;
 internal sealed partial class DirectStreamMiddleware
 {
     private readonly ConnectionDelegate _next;
-    private readonly MountTable _table;
+    private readonly MountAdmission _admission;
     private readonly MountDispatcher _dispatcher;
-    private readonly StreamOptions _options;
     private readonly TimeSpan _idleTimeout;
     private readonly TimeSpan _headTimeout;
     private readonly HeadLimits _limits;
     private readonly ILogger<DirectStreamMiddleware> _logger;
 
-    public DirectStreamMiddleware(ConnectionDelegate next, KestrelServerLimits limits, MountTable table, MountDispatcher dispatcher,
-        IOptions<SseHostOptions> options, ILogger<DirectStreamMiddleware> logger)
+    public DirectStreamMiddleware(ConnectionDelegate next, KestrelServerLimits limits, MountAdmission admission, MountDispatcher dispatcher,
+        ILogger<DirectStreamMiddleware> logger)
     {
         _next = next;
         _idleTimeout = limits.KeepAliveTimeout;
         _headTimeout = limits.RequestHeadersTimeout;
         _limits = HeadLimits.Within(limits);
-        _table = table;
+        _admission = admission;
         _dispatcher = dispatcher;
-        _options = options.Value.Streams;
         _logger = logger;
     }
 
@@ -46,8 +45,7 @@ internal sealed partial class DirectStreamMiddleware
     {
         PipeReader input = connection.Transport.Input;
         RequestHead? head = null;
-        Mount? mount;
-        string subPath = string.Empty;
+        AdmissionDecision? decision;
         // As Kestrel: a connection may wait up to the keep-alive timeout for its first byte, and
         // then up to the request-headers timeout for the rest of the head.
         using (CancellationTokenSource timeout = new(_idleTimeout))
@@ -84,8 +82,8 @@ internal sealed partial class DirectStreamMiddleware
                     continue;
                 }
 
-                mount = parse == HeadParse.Parsed ? Choose(head!, out subPath) : null;
-                if (mount is null)
+                decision = parse == HeadParse.Parsed ? Admit(head!) : null;
+                if (decision is null)
                 {
                     // Not ours: give the bytes back, unread, to ASP.NET Core.
                     input.AdvanceTo(buffer.Start);
@@ -101,7 +99,9 @@ internal sealed partial class DirectStreamMiddleware
         // The stream's whole life is awaited here, in this one frame, with nothing else kept.
         try
         {
-            Task serving = Serve(connection, head, mount, subPath);
+            Task serving = decision.Outcome == AdmissionOutcome.Stream
+                ? Serve(connection, head, decision.Mount!, decision.SubPath)
+                : AdmissionResponses.WriteAsync(new DirectStreamExchange(connection, null), decision, head.Path);
             head = null; // not kept for the life of the stream
             await serving.ConfigureAwait(false);
         }
@@ -111,30 +111,31 @@ internal sealed partial class DirectStreamMiddleware
         }
         finally
         {
-            mount.ExitStream();
+            if (decision.HoldsSlot)
+            {
+                decision.Mount!.ExitStream();
+            }
         }
     }
 
-    /// <summary>The mount that will serve this head here, with a stream slot taken; or null to leave it to ASP.NET Core.</summary>
-    private Mount? Choose(RequestHead head, out string subPath)
+    /// <summary>
+    /// Admission's decision for a head the fast lane may answer, or null to leave the connection
+    /// to ASP.NET Core: a request that does not ask for an event stream, a path no mount serves,
+    /// or a mount with a policy that only ASP.NET Core's pipeline applies.
+    /// </summary>
+    private AdmissionDecision? Admit(RequestHead head)
     {
-        subPath = string.Empty;
-        if (_table.IsShuttingDown
-            || head.Path.StartsWith(MountDefinitionReader.ReservedPrefix, StringComparison.OrdinalIgnoreCase)
-            || !RequestLimits.AcceptsEventStream(head.Get("Accept")))
+        if (!MountAdmission.AcceptsEventStream(head.Get("Accept"))
+            || _admission.Match(head.Path, out _) is not { } mount
+            || !_admission.FastLaneServes(mount))
         {
             return null;
         }
 
-        Mount? mount = _table.Match(head.Path, out subPath);
-        if (mount?.Service is null || !mount.TryEnterStream(_options.MaxStreams))
-        {
-            // Unknown or unavailable mounts, and refusals over the limits, are answered (and
-            // logged) by the usual pipeline.
-            return null;
-        }
-
-        return mount;
+        AdmissionDecision decision = _admission.Admit(new HeadAdmissionRequest(head));
+        return decision.Outcome is AdmissionOutcome.Stream or AdmissionOutcome.RetryLater or AdmissionOutcome.Unavailable or AdmissionOutcome.Refused
+            ? decision
+            : null;
     }
 
     /// <summary>A head begun but not finished in time: 408, as Kestrel answers it.</summary>
@@ -157,6 +158,7 @@ internal sealed partial class DirectStreamMiddleware
         DirectStreamExchange exchange = new(connection, head.GetFirst("Last-Event-ID"));
         if (service is null)
         {
+            // Unloaded since admission (a reload replaced it): as admission would say now.
             return MountDispatcher.WriteErrorAsync(exchange, StatusCodes.Status503ServiceUnavailable,
                 $"The service at {mount.Path} is not available: {mount.UnavailableReason}");
         }

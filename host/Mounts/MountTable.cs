@@ -1,4 +1,5 @@
 using System.Collections.Frozen;
+using Microsoft.Extensions.Primitives;
 
 namespace SsePluginHost.Mounts;
 
@@ -7,6 +8,7 @@ internal sealed class MountTable : IAsyncDisposable
 {
     private FrozenDictionary<string, Mount> _byPath = FrozenDictionary<string, Mount>.Empty;
     private volatile bool _shuttingDown;
+    private CancellationTokenSource _changes = new();
 
     /// <summary>The streams being written now, over all mounts.</summary>
     public Streaming.StreamCounter Streams { get; } = new();
@@ -19,8 +21,17 @@ internal sealed class MountTable : IAsyncDisposable
 
     public IReadOnlyCollection<Mount> Mounts => _byPath.Values;
 
-    public void Set(IEnumerable<Mount> mounts) =>
+    /// <summary>Replaces the mounts; the change token of the mounts before is signalled.</summary>
+    public void Set(IEnumerable<Mount> mounts)
+    {
         _byPath = mounts.ToFrozenDictionary(m => m.Path, StringComparer.OrdinalIgnoreCase);
+        CancellationTokenSource changed = Interlocked.Exchange(ref _changes, new CancellationTokenSource());
+        changed.Cancel();
+        changed.Dispose();
+    }
+
+    /// <summary>A token that is signalled when the mounts change (for the mount endpoints).</summary>
+    public IChangeToken GetChangeToken() => new CancellationChangeToken(Volatile.Read(ref _changes).Token);
 
     public Mount? Find(string path) => _byPath.TryGetValue(path, out Mount? mount) ? mount : null;
 

@@ -25,7 +25,7 @@ internal sealed class HttpStreamExchange(HttpContext context) : IStreamExchange
         return context.Response.StartAsync(context.RequestAborted);
     }
 
-    public Task WriteTextAsync(int statusCode, string contentType, string? text)
+    public Task WriteTextAsync(int statusCode, string contentType, string? text, int? retryAfterSeconds = null)
     {
         if (context.Response.HasStarted)
         {
@@ -33,6 +33,11 @@ internal sealed class HttpStreamExchange(HttpContext context) : IStreamExchange
         }
 
         context.Response.StatusCode = statusCode;
+        if (retryAfterSeconds is { } seconds)
+        {
+            context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+        }
+
         if (text is null)
         {
             return Task.CompletedTask;

@@ -31,8 +31,8 @@ internal interface IStreamExchange
     /// <summary>Sends the status and headers of an event stream (200, <c>text/event-stream</c>, no caching) at once.</summary>
     Task StartEventStreamAsync();
 
-    /// <summary>Answers with a status and a text body, unless the response has started.</summary>
-    Task WriteTextAsync(int statusCode, string contentType, string? text);
+    /// <summary>Answers with a status and a text body (and a <c>Retry-After</c>, if given), unless the response has started.</summary>
+    Task WriteTextAsync(int statusCode, string contentType, string? text, int? retryAfterSeconds = null);
 
     /// <summary>
     /// Answers a stream that cannot be served now: a 200 event stream that carries only a retry

@@ -24,11 +24,4 @@ internal static class RequestLimits
             size.MaxRequestBodySize = maxBodyBytes;
         }
     }
-
-    /// <summary>Whether the client asks for <c>text/event-stream</c> (an EventSource request).</summary>
-    public static bool AcceptsEventStream(HttpRequest request) => AcceptsEventStream(request.Headers.Accept.ToString());
-
-    /// <summary>Whether an <c>Accept</c> header value asks for <c>text/event-stream</c>.</summary>
-    public static bool AcceptsEventStream(string? accept) =>
-        accept is not null && accept.Contains("text/event-stream", StringComparison.OrdinalIgnoreCase);
 }

@@ -54,7 +54,7 @@ internal static class SseRequestReader
             Form = form,
             Body = body,
             RemoteAddress = context.Connection.RemoteIpAddress?.ToString(),
-            AcceptsEventStream = RequestLimits.AcceptsEventStream(request),
+            AcceptsEventStream = Admission.MountAdmission.AcceptsEventStream(accept),
             AcceptsHtml = accept.Contains("text/html", StringComparison.OrdinalIgnoreCase),
         };
     }

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using SsePluginHost.Abstractions;
+using SsePluginHost.Admission;
 using SsePluginHost.Configuration;
 using SsePluginHost.Mounts;
 
@@ -13,30 +14,27 @@ namespace SsePluginHost.Streaming;
 internal sealed partial class StreamRunner
 {
     private readonly MountTable _table;
+    private readonly MountAdmission _admission;
     private readonly StreamOptions _options;
     private readonly ILogger<StreamRunner> _logger;
     private readonly FlushTicker _ticker;
 
-    public StreamRunner(MountTable table, FlushTicker ticker, IOptions<SseHostOptions> options, ILogger<StreamRunner> logger)
+    public StreamRunner(MountTable table, MountAdmission admission, FlushTicker ticker, IOptions<SseHostOptions> options, ILogger<StreamRunner> logger)
     {
+        _admission = admission;
         _ticker = ticker;
         _table = table;
         _options = options.Value.Streams;
         _logger = logger;
     }
 
-    /// <summary>Takes a stream slot against the limits, or answers the client to retry later.</summary>
+    /// <summary>Takes a stream slot against the limits (admission's rule), or answers the client to retry later.</summary>
     /// <returns>Whether a slot was taken; the caller gives it back with <see cref="Mount.ExitStream"/>.</returns>
-    public async Task<bool> TryEnterAsync(IStreamExchange exchange, Mount mount)
+    private async Task<bool> TryEnterAsync(IStreamExchange exchange, Mount mount)
     {
-        if (mount.TryEnterStream(_options.MaxStreams))
+        if (_admission.TryTakeSlot(mount))
         {
             return true;
-        }
-
-        if (mount.CountRefusal() is > 0 and var refused)
-        {
-            LogOverLimit(_logger, mount.Path, refused, mount.StreamCount, _table.TotalStreams);
         }
 
         await exchange.RefuseWithRetryAsync(mount, "over capacity").ConfigureAwait(false);
@@ -140,6 +138,4 @@ internal sealed partial class StreamRunner
     [LoggerMessage(EventId = 26, Level = LogLevel.Debug, Message = "{Path}: session {SessionId} resumed from {Remote}")]
     private static partial void LogResumed(ILogger logger, string path, string sessionId, string? remote);
 
-    [LoggerMessage(EventId = 27, Level = LogLevel.Warning, Message = "{Path}: stream refused, over the limit ({MountStreams} on the mount, {HostStreams} on the host); told to retry; {Refused} refused since the last such line")]
-    private static partial void LogOverLimit(ILogger logger, string path, long refused, int mountStreams, int hostStreams);
 }

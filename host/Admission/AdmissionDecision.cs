@@ -1,0 +1,25 @@
+using SsePluginHost.Mounts;
+
+namespace SsePluginHost.Admission;
+
+/// <summary>Admission's answer for one request.</summary>
+/// <param name="Outcome">What to do with it.</param>
+/// <param name="Mount">The mount it is for, unless <see cref="AdmissionOutcome.NotAMount"/>.</param>
+/// <param name="SubPath">The rest of the path below the mount.</param>
+/// <param name="Status">The status of a refusal (503 when unavailable, the policy's for a refusal).</param>
+/// <param name="Reason">One line for the client (and the log) saying why, for a refusal.</param>
+/// <param name="RetryAfterSeconds">A <c>Retry-After</c> to send with a refusal, or <see langword="null"/>.</param>
+internal sealed record AdmissionDecision(
+    AdmissionOutcome Outcome,
+    Mount? Mount,
+    string SubPath,
+    int Status = 200,
+    string? Reason = null,
+    int? RetryAfterSeconds = null)
+{
+    /// <summary>The answer for a path no mount serves.</summary>
+    public static readonly AdmissionDecision NotAMount = new(AdmissionOutcome.NotAMount, null, string.Empty);
+
+    /// <summary>Whether a stream slot was taken for it (given back with <see cref="Mount.ExitStream"/>).</summary>
+    public bool HoldsSlot => Outcome == AdmissionOutcome.Stream;
+}

@@ -1,0 +1,12 @@
+namespace SsePluginHost.Admission;
+
+/// <summary>An ASP.NET Core request, as admission reads it.</summary>
+internal sealed class HttpAdmissionRequest(HttpRequest request) : IAdmissionRequest
+{
+    public string Method => request.Method;
+
+    public string Path => request.Path.Value is { Length: > 0 } path ? path : "/";
+
+    public string? GetHeader(string name) =>
+        request.Headers.TryGetValue(name, out Microsoft.Extensions.Primitives.StringValues values) && values.Count > 0 ? values.ToString() : null;
+}

@@ -1,0 +1,17 @@
+namespace SsePluginHost.Admission;
+
+/// <summary>
+/// What admission reads of a request, whichever way it arrived: a head read straight off the
+/// connection (the fast lane) or an ASP.NET Core request.
+/// </summary>
+internal interface IAdmissionRequest
+{
+    /// <summary>The HTTP method.</summary>
+    string Method { get; }
+
+    /// <summary>The request path, decoded.</summary>
+    string Path { get; }
+
+    /// <summary>A header's values joined with commas, or <see langword="null"/> when it was not sent.</summary>
+    string? GetHeader(string name);
+}

@@ -1,0 +1,135 @@
+using Microsoft.Extensions.Options;
+using SsePluginHost.Configuration;
+using SsePluginHost.Mounts;
+
+namespace SsePluginHost.Admission;
+
+/// <summary>
+/// The one place that decides what a request to a mount becomes: a stream (with its slot
+/// taken), a request for the plugin, or a refusal; by one set of rules, whichever way the
+/// connection arrived. The fast lane (<see cref="Connections.DirectStreamMiddleware"/>) and the
+/// mount endpoints of ASP.NET Core (<see cref="Endpoints.MountEndpointHandler"/>) both ask it.
+/// </summary>
+/// <remarks>
+/// The rules, in order: a path under <c>/_host</c>, or one no mount serves, is not a mount's; a
+/// mount whose plugin failed or is still starting answers 503; while the host stops, a stream is
+/// told to retry later and any other request gets 503; then every <see cref="IMountPolicy"/>
+/// may refuse; last, an event-stream request (its <c>Accept</c> names <c>text/event-stream</c>)
+/// takes a stream slot within the mount's and the host's <c>MaxStreams</c>, or is told to retry later.
+/// </remarks>
+internal sealed partial class MountAdmission
+{
+    private readonly MountTable _table;
+    private readonly IMountPolicy[] _policies;
+    private readonly int _hostMaxStreams;
+    private readonly ILogger<MountAdmission> _logger;
+
+    public MountAdmission(MountTable table, IEnumerable<IMountPolicy> policies, IOptions<SseHostOptions> options, ILogger<MountAdmission> logger)
+    {
+        _table = table;
+        _policies = [.. policies];
+        _hostMaxStreams = options.Value.Streams.MaxStreams;
+        _logger = logger;
+    }
+
+    /// <summary>Whether a path is the host's own (<c>/_host</c> and below, by whole segments).</summary>
+    public static bool IsReserved(string path) =>
+        path.StartsWith(MountDefinitionReader.ReservedPrefix, StringComparison.OrdinalIgnoreCase)
+        && (path.Length == MountDefinitionReader.ReservedPrefix.Length || path[MountDefinitionReader.ReservedPrefix.Length] == '/');
+
+    /// <summary>Whether an <c>Accept</c> header value asks for <c>text/event-stream</c> (an EventSource request).</summary>
+    public static bool AcceptsEventStream(string? accept) =>
+        accept is not null && accept.Contains("text/event-stream", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The mount that serves a path, or <see langword="null"/> (reserved paths included).</summary>
+    public Mount? Match(string path, out string subPath)
+    {
+        subPath = string.Empty;
+        return IsReserved(path) ? null : _table.Match(path, out subPath);
+    }
+
+    /// <summary>
+    /// Whether the fast lane may answer requests to this mount: every policy that applies to it
+    /// can be applied exactly there. Otherwise its requests are left to ASP.NET Core.
+    /// </summary>
+    public bool FastLaneServes(Mount mount)
+    {
+        foreach (IMountPolicy policy in _policies)
+        {
+            if (!policy.AppliesOnFastLane(mount))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>The policies a mount has that keep it off the fast lane, for the start-up log.</summary>
+    public IEnumerable<string> PoliciesOffTheFastLane(Mount mount) =>
+        _policies.Where(p => !p.AppliesOnFastLane(mount)).Select(p => p.Name);
+
+    /// <summary>Decides what a request becomes. A <see cref="AdmissionOutcome.Stream"/> holds a slot: give it back with <see cref="Mount.ExitStream"/>.</summary>
+    public AdmissionDecision Admit(IAdmissionRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        Mount? mount = Match(request.Path, out string subPath);
+        if (mount is null)
+        {
+            return AdmissionDecision.NotAMount;
+        }
+
+        if (mount.Service is null)
+        {
+            return new AdmissionDecision(AdmissionOutcome.Unavailable, mount, subPath, StatusCodes.Status503ServiceUnavailable,
+                $"The service at {mount.Path} is not available: {mount.UnavailableReason}", mount.IsLoading ? 1 : null);
+        }
+
+        bool stream = AcceptsEventStream(request.GetHeader("Accept"));
+        if (_table.IsShuttingDown)
+        {
+            return stream
+                ? new AdmissionDecision(AdmissionOutcome.RetryLater, mount, subPath, Reason: "shutting down")
+                : new AdmissionDecision(AdmissionOutcome.Unavailable, mount, subPath, StatusCodes.Status503ServiceUnavailable, "The host is shutting down.", 5);
+        }
+
+        foreach (IMountPolicy policy in _policies)
+        {
+            if (policy.Check(mount, request) is { } refusal)
+            {
+                return new AdmissionDecision(AdmissionOutcome.Refused, mount, subPath, refusal.Status, refusal.Reason, refusal.RetryAfterSeconds);
+            }
+        }
+
+        if (!stream)
+        {
+            return new AdmissionDecision(AdmissionOutcome.Request, mount, subPath);
+        }
+
+        return TryTakeSlot(mount)
+            ? new AdmissionDecision(AdmissionOutcome.Stream, mount, subPath)
+            : new AdmissionDecision(AdmissionOutcome.RetryLater, mount, subPath, Reason: "over capacity");
+    }
+
+    /// <summary>
+    /// Takes a stream slot within the mount's and the host's limits (for a stream the plugin
+    /// opens for a request that did not ask for one); logs refusals, at most every 10 s per mount.
+    /// </summary>
+    public bool TryTakeSlot(Mount mount)
+    {
+        if (mount.TryEnterStream(_hostMaxStreams))
+        {
+            return true;
+        }
+
+        if (mount.CountRefusal() is > 0 and var refused)
+        {
+            LogOverLimit(_logger, mount.Path, refused, mount.StreamCount, _table.TotalStreams);
+        }
+
+        return false;
+    }
+
+    [LoggerMessage(EventId = 27, Level = LogLevel.Warning, Message = "{Path}: stream refused, over the limit ({MountStreams} on the mount, {HostStreams} on the host); told to retry; {Refused} refused since the last such line")]
+    private static partial void LogOverLimit(ILogger logger, string path, long refused, int mountStreams, int hostStreams);
+}

@@ -1,0 +1,67 @@
+using Microsoft.Extensions.Options;
+using SsePluginHost.Abstractions;
+using SsePluginHost.Admission;
+using SsePluginHost.Configuration;
+using SsePluginHost.Streaming;
+
+namespace SsePluginHost.Endpoints;
+
+/// <summary>
+/// What every mount endpoint runs: admission decides, then the request goes to the mount's
+/// plugin (the original's <c>parse</c>), which opens a stream or answers.
+/// </summary>
+internal sealed class MountEndpointHandler
+{
+    private readonly MountAdmission _admission;
+    private readonly MountDispatcher _dispatcher;
+    private readonly int _maxBodyBytes;
+
+    public MountEndpointHandler(MountAdmission admission, MountDispatcher dispatcher, IOptions<SseHostOptions> options)
+    {
+        _admission = admission;
+        _dispatcher = dispatcher;
+        _maxBodyBytes = options.Value.Streams.MaxRequestBodyBytes;
+    }
+
+    public async Task HandleAsync(HttpContext context)
+    {
+        HttpStreamExchange exchange = new(context);
+        AdmissionDecision decision = _admission.Admit(new HttpAdmissionRequest(context.Request));
+        if (decision.Outcome is not (AdmissionOutcome.Stream or AdmissionOutcome.Request))
+        {
+            await AdmissionResponses.WriteAsync(exchange, decision, context.Request.Path.Value ?? "/").ConfigureAwait(false);
+            return;
+        }
+
+        try
+        {
+            SseRequest request;
+            try
+            {
+                request = await SseRequestReader.ReadAsync(context, decision.Mount!.Path, decision.SubPath, _maxBodyBytes).ConfigureAwait(false);
+            }
+            catch (BadHttpRequestException ex)
+            {
+                await MountDispatcher.WriteErrorAsync(exchange, ex.StatusCode, ex.Message).ConfigureAwait(false);
+                return;
+            }
+
+            if (decision.Mount.Service is not { } service)
+            {
+                // Unloaded since admission (a reload replaced it): as admission would say now.
+                await MountDispatcher.WriteErrorAsync(exchange, StatusCodes.Status503ServiceUnavailable,
+                    $"The service at {decision.Mount.Path} is not available: {decision.Mount.UnavailableReason}").ConfigureAwait(false);
+                return;
+            }
+
+            await _dispatcher.DispatchAsync(exchange, decision.Mount, service, request, decision.HoldsSlot).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (decision.HoldsSlot)
+            {
+                decision.Mount!.ExitStream();
+            }
+        }
+    }
+}
