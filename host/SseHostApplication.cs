@@ -85,6 +85,11 @@ public static class SseHostApplication
         }
 
         LogPublishAccess(startLog, options.Publish.Enabled, app.Services.GetRequiredService<PublishAccess>().HasToken);
+        if (options.Streams.DirectStreams && !DirectStreamsApply(app.Configuration))
+        {
+            StartupLog.DirectStreamsOffForHosts(startLog, app.Configuration["AllowedHosts"] ?? string.Empty);
+        }
+
         ((IEndpointRouteBuilder)app).DataSources.Add(app.Services.GetRequiredService<MountEndpointDataSource>());
         PublishApi.Map(app);
 

@@ -12,6 +12,9 @@ internal static partial class StartupLog
     [LoggerMessage(EventId = 72, Level = LogLevel.Warning, Message = "Publish API at {Prefix}/ has no token configured (SseHost:Publish:Token): it answers only loopback and the Unix socket")]
     public static partial void PublishLocalOnly(ILogger logger, string prefix);
 
+    [LoggerMessage(EventId = 74, Level = LogLevel.Information, Message = "Streams are served through ASP.NET Core only, not straight off the connection: AllowedHosts ({AllowedHosts}) restricts the Host header, which ASP.NET Core's host filtering checks")]
+    public static partial void DirectStreamsOffForHosts(ILogger logger, string allowedHosts);
+
     [LoggerMessage(EventId = 73, Level = LogLevel.Information, Message = "Publish API is off (SseHost:Publish:Enabled = false)")]
     public static partial void PublishOff(ILogger logger);
 }

@@ -31,13 +31,18 @@ internal sealed partial class MountLoader : IDisposable
     private readonly HostMetrics _metrics;
     private readonly TimeProvider _time;
     private readonly TimeSpan _startWait;
+    private readonly bool _directStreams;
+    private readonly Admission.MountAdmission _admission;
     private readonly Lock _reloadLock = new();
     private readonly Timer _settle;
     private volatile bool _reloadingFiles;
 
     public MountLoader(MountTable table, PluginFactory factory, IMountChannelFactory channels, IConfiguration configuration,
-        HostMetrics metrics, TimeProvider time, Microsoft.Extensions.Options.IOptions<SseHostOptions> options, ILogger<MountLoader> logger)
+        HostMetrics metrics, TimeProvider time, Admission.MountAdmission admission, Microsoft.Extensions.Options.IOptions<SseHostOptions> options,
+        ILogger<MountLoader> logger)
     {
+        _admission = admission;
+        _directStreams = options.Value.Streams.DirectStreams;
         _time = time;
         _startWait = TimeSpan.FromSeconds(options.Value.Plugins.StartWaitSeconds);
         _channels = channels;
@@ -241,6 +246,10 @@ internal sealed partial class MountLoader : IDisposable
             }
 
             LogMounted(_logger, definition.Path, plugin.TypeName, plugin.Version, plugin.AssemblyPath);
+            if (_directStreams && string.Join(", ", _admission.PoliciesOffTheFastLane(mount)) is { Length: > 0 } policies)
+            {
+                LogOffTheFastLane(_logger, definition.Path, policies);
+            }
         }
         catch (PluginLoadException ex)
         {
@@ -278,6 +287,9 @@ internal sealed partial class MountLoader : IDisposable
 
     [LoggerMessage(EventId = 9, Level = LogLevel.Warning, Message = "Mount {Path}: its plugin's constructor has not returned after {Seconds} s; the mount answers 503 until it does, the others serve")]
     private static partial void LogStillStarting(ILogger logger, string path, double seconds);
+
+    [LoggerMessage(EventId = 14, Level = LogLevel.Information, Message = "Mount {Path}: its streams are served through ASP.NET Core, not straight off the connection: {Policies} can only be applied there")]
+    private static partial void LogOffTheFastLane(ILogger logger, string path, string policies);
 
     [LoggerMessage(EventId = 6, Level = LogLevel.Error, Message = "Mount {Path}: the plugin threw while being disposed")]
     private static partial void LogDisposeFailed(ILogger logger, Exception exception, string path);
