@@ -14,6 +14,7 @@ using SsePluginHost.Mounts;
 using SsePluginHost.Operator;
 using SsePluginHost.Ping;
 using SsePluginHost.Plugins;
+using SsePluginHost.Status;
 using SsePluginHost.Streaming;
 
 namespace SsePluginHost;
@@ -94,7 +95,8 @@ public static class SseHostApplication
         PublishApi.Map(app);
 
         // After the mounts: a mount at / serves GET / itself.
-        app.MapGet("/", () => Results.Text(DescribeMounts(table), "text/plain", Encoding.UTF8)).WithOrder(1);
+        MountStatusBoard board = app.Services.GetRequiredService<MountStatusBoard>();
+        app.MapGet("/", () => Results.Text(DescribeMounts(board), "text/plain", Encoding.UTF8)).WithOrder(1);
         app.MapFallback(context =>
         {
             context.Response.StatusCode = StatusCodes.Status404NotFound;
@@ -131,6 +133,7 @@ public static class SseHostApplication
         services.AddSingleton<HostMetrics>();
         services.AddSingleton<IMountChannelFactory, InProcessMountChannelFactory>();
         services.AddSingleton<MountTable>();
+        services.AddSingleton<MountStatusBoard>();
         services.AddSingleton<PluginFactory>();
         services.AddSingleton<MountLoader>();
         services.AddSingleton<StreamRunner>();
@@ -201,15 +204,15 @@ public static class SseHostApplication
         return path;
     }
 
-    private static string DescribeMounts(MountTable table)
+    private static string DescribeMounts(MountStatusBoard board)
     {
         StringBuilder text = new("SsePluginHost mounts:\n");
-        foreach (Mount mount in table.Mounts.OrderBy(m => m.Path, StringComparer.Ordinal))
+        foreach (MountStatus mount in board.Read())
         {
-            text.Append(mount.Path).Append('\t').Append(mount.Definition.Plugin).Append('\t')
-                .Append(mount.Service is null
-                    ? "unavailable: " + mount.LoadError
-                    : string.Create(CultureInfo.InvariantCulture, $"{mount.ClientCount} clients\t{mount.SlowConsumerCount} dropped as slow"))
+            text.Append(mount.Path).Append('\t').Append(mount.Plugin).Append('\t')
+                .Append(mount.State == MountState.Serving
+                    ? string.Create(CultureInfo.InvariantCulture, $"{mount.Clients} clients\t{mount.SlowConsumers} dropped as slow")
+                    : "unavailable: " + mount.Error)
                 .Append('\n');
         }
 

@@ -51,11 +51,15 @@ internal sealed class InProcessMountChannel : IMountChannel
         ArgumentNullException.ThrowIfNull(body);
         int delivered = 0;
         string id;
+
+        // An event with its own id is framed whole here, outside the lock, and a bad id is
+        // refused before anything changes; the channel's own ids are digits, always valid.
+        byte[]? ownFrame = body.OwnId is null ? null : SseFramer.WithId(body.OwnId, body.Bytes);
         lock (_lock)
         {
             long sequence = ++_sequence;
             id = body.OwnId ?? (_idBase + sequence).ToString(CultureInfo.InvariantCulture);
-            ChannelEvent channelEvent = new(id, sequence, SseFramer.WithId(id, body.Bytes), _time.GetTimestamp());
+            ChannelEvent channelEvent = new(id, sequence, ownFrame ?? SseFramer.WithId(id, body.Bytes), _time.GetTimestamp());
             _history.Append(channelEvent);
             _delivering++;
             try

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using SsePluginHost.Abstractions;
 using SsePluginHost.Configuration;
 using SsePluginHost.Mounts;
+using SsePluginHost.Status;
 using SsePluginHost.Streaming;
 
 namespace SsePluginHost.Ingress;
@@ -19,11 +20,13 @@ internal sealed partial class PublishApi
 
     private readonly MountTable _table;
     private readonly PublishAccess _access;
+    private readonly MountStatusBoard _board;
     private readonly SseHostOptions _options;
     private readonly ILogger<PublishApi> _logger;
 
-    public PublishApi(MountTable table, PublishAccess access, IOptions<SseHostOptions> options, ILogger<PublishApi> logger)
+    public PublishApi(MountTable table, PublishAccess access, MountStatusBoard board, IOptions<SseHostOptions> options, ILogger<PublishApi> logger)
     {
+        _board = board;
         _table = table;
         _access = access;
         _options = options.Value;
@@ -107,17 +110,17 @@ internal sealed partial class PublishApi
         return Results.Json(new PublishResult(target.Path, null, id, delivered));
     }
 
-    private IResult ListMounts() => Results.Json(_table.Mounts
-        .OrderBy(m => m.Path, StringComparer.Ordinal)
-        .Select(m => new MountInfo(
-            m.Path,
-            m.Definition.Plugin,
-            m.Plugin?.TypeName,
-            m.Plugin?.Version,
-            m.ClientCount,
-            m.StreamCount,
-            m.SlowConsumerCount,
-            m.LoadError)));
+    private IResult ListMounts() => Results.Json(_board.Read().Select(m => new MountInfo(
+        m.Path,
+        m.Plugin,
+        m.State.ToString().ToLowerInvariant(),
+        m.Type,
+        m.Version,
+        m.Clients,
+        m.Streams,
+        m.SlowConsumers,
+        m.HistoryCount,
+        m.Error)));
 
     private IResult ListClients(string? mount)
     {

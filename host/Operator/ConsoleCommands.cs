@@ -1,6 +1,7 @@
 using System.Globalization;
 using SsePluginHost.Abstractions;
 using SsePluginHost.Mounts;
+using SsePluginHost.Status;
 using SsePluginHost.Streaming;
 
 namespace SsePluginHost.Operator;
@@ -16,9 +17,11 @@ internal sealed class ConsoleCommands
     private readonly MountTable _table;
     private readonly IHostApplicationLifetime _lifetime;
     private readonly MountLoader _loader;
+    private readonly MountStatusBoard _board;
 
-    public ConsoleCommands(MountTable table, IHostApplicationLifetime lifetime, MountLoader loader)
+    public ConsoleCommands(MountTable table, IHostApplicationLifetime lifetime, MountLoader loader, MountStatusBoard board)
     {
+        _board = board;
         _table = table;
         _lifetime = lifetime;
         _loader = loader;
@@ -86,17 +89,22 @@ internal sealed class ConsoleCommands
 
     private void List(TextWriter output)
     {
-        if (_table.Mounts.Count == 0)
+        IReadOnlyList<MountStatus> mounts = _board.Read();
+        if (mounts.Count == 0)
         {
             output.WriteLine("no mounts");
             return;
         }
 
-        foreach (Mount mount in _table.Mounts.OrderBy(m => m.Path, StringComparer.Ordinal))
+        foreach (MountStatus mount in mounts)
         {
-            string line = mount.Plugin is { } plugin
-                ? string.Create(CultureInfo.InvariantCulture, $"{mount.Path}\t{mount.Definition.Plugin}\t{plugin.TypeName} {plugin.Version}\t{mount.ClientCount} clients\t{mount.SlowConsumerCount} dropped as slow")
-                : $"{mount.Path}\t{mount.Definition.Plugin}\tFAILED: {mount.LoadError}";
+            string line = mount.State switch
+            {
+                MountState.Serving => string.Create(CultureInfo.InvariantCulture,
+                    $"{mount.Path}\t{mount.Plugin}\t{mount.Type} {mount.Version}\t{mount.Clients} clients\t{mount.SlowConsumers} dropped as slow"),
+                MountState.Starting => $"{mount.Path}\t{mount.Plugin}\tSTARTING: {mount.Error}",
+                _ => $"{mount.Path}\t{mount.Plugin}\tFAILED: {mount.Error}",
+            };
             output.WriteLine(line);
         }
     }
