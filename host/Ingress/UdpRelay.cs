@@ -24,10 +24,11 @@ internal sealed partial class UdpRelay : IHostedService, IDisposable
     private Task _loop = Task.CompletedTask;
     private long _accepted;
     private long _refused;
-    private readonly LogThrottle _refusedLog = new(TimeSpan.FromSeconds(10));
+    private readonly LogThrottle _refusedLog;
 
-    public UdpRelay(IOptions<SseHostOptions> options, MountTable table, HostMetrics metrics, ILogger<UdpRelay> logger)
+    public UdpRelay(IOptions<SseHostOptions> options, MountTable table, HostMetrics metrics, TimeProvider time, ILogger<UdpRelay> logger)
     {
+        _refusedLog = new LogThrottle(TimeSpan.FromSeconds(10), time);
         _options = options.Value.Publish.Udp;
         _table = table;
         _metrics = metrics;

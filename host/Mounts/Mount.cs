@@ -30,7 +30,7 @@ internal sealed partial class Mount : ISseMount, IDirectRecipients, IAsyncDispos
     private readonly ILogger _logger;
     private readonly byte[] _retryFrame;
     private readonly byte[] _refusalRetryFrame;
-    private readonly LogThrottle _refusals = new(TimeSpan.FromSeconds(10));
+    private readonly LogThrottle _refusals;
     private int _liveSessions;
     private int _streams;
     private long _slowConsumers;
@@ -45,6 +45,7 @@ internal sealed partial class Mount : ISseMount, IDirectRecipients, IAsyncDispos
         Definition = definition;
         _time = time ?? TimeProvider.System;
         Callbacks = new PluginCallbackQueue(_time);
+        _refusals = new LogThrottle(TimeSpan.FromSeconds(10), _time);
         _hostStreams = hostStreams;
         _metrics = metrics;
         _logger = logger;
@@ -189,7 +190,7 @@ internal sealed partial class Mount : ISseMount, IDirectRecipients, IAsyncDispos
     public SseSession CreateSession(SseRequest request, object? state, int queueCapacity, long maxQueueBytes, FlushTicker ticker)
     {
         SseSession session = new(this, SessionIds.NewId(), request, state, queueCapacity, maxQueueBytes,
-            TimeSpan.FromSeconds(Definition.Delivery.SessionGraceSeconds), ticker);
+            TimeSpan.FromSeconds(Definition.Delivery.SessionGraceSeconds), ticker, _time);
         Interlocked.Increment(ref _liveSessions);
         _sessions[session.SessionId] = session;
         return session;

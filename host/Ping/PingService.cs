@@ -45,7 +45,7 @@ internal sealed partial class PingService : BackgroundService
         {
             while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
             {
-                PingIdleClients(idleMs);
+                PingIdleClients(TimeSpan.FromMilliseconds(idleMs));
             }
         }
         catch (OperationCanceledException)
@@ -54,15 +54,16 @@ internal sealed partial class PingService : BackgroundService
         }
     }
 
-    private void PingIdleClients(long idleMs)
+    /// <summary>Queues a ping for every attached client that received nothing for <paramref name="idle"/>; returns how many.</summary>
+    internal int PingIdleClients(TimeSpan idle)
     {
-        long now = Environment.TickCount64;
+        int pinged = 0;
         ReadOnlyMemory<byte> frame = default;
         foreach (Mount mount in _table.Mounts)
         {
             foreach (SseSession client in mount.Sessions)
             {
-                if (!client.IsAttached || now - client.LastActivityTicks < idleMs)
+                if (!client.IsAttached || _time.GetElapsedTime(client.LastActivity) < idle)
                 {
                     continue;
                 }
@@ -73,9 +74,14 @@ internal sealed partial class PingService : BackgroundService
                     frame = SseFramer.Frame("ping", stamp);
                 }
 
-                client.Enqueue(new Outgoing(frame, 0));
+                if (client.Enqueue(new Outgoing(frame, 0)))
+                {
+                    pinged++;
+                }
             }
         }
+
+        return pinged;
     }
 
     [LoggerMessage(EventId = 30, Level = LogLevel.Information, Message = "Pinging clients idle for {Seconds} s")]

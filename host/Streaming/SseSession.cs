@@ -24,31 +24,57 @@ internal sealed class SseSession : ISseClient, IChannelSubscriber
     private readonly EventQueue _queue;
     private readonly TimeSpan _grace;
     private readonly FlushTicker _ticker;
+    private readonly TimeProvider _time;
     private readonly Lock _gate = new();
+
+    // The state machine's fields, changed only by Transition, under the gate.
+    private SessionState _state = SessionState.Connecting;
     private Connection? _connection;
+    private ITimer? _graceTimer;
+    private long _graceGeneration;
+
     private SocketStreamWriter? _socketWriter;
-    private Timer? _graceTimer;
     private IDisposable? _subscription;
     private ReplayFrom _startingFrom;
     private bool _startedWithReset;
-    private long _lastActivityTicks;
+    private long _lastActivity;
     private long _lastWrittenSequence;
-    private bool _closed;
     private int _notified;
     private bool _announced;
     private bool _endWaitsForAnnouncement;
 
-    public SseSession(Mount mount, string sessionId, SseRequest request, object? state, int queueCapacity, long maxQueueBytes, TimeSpan grace, FlushTicker ticker)
+    public SseSession(Mount mount, string sessionId, SseRequest request, object? state, int queueCapacity, long maxQueueBytes, TimeSpan grace,
+        FlushTicker ticker, TimeProvider time)
     {
         _ticker = ticker;
         _mount = mount;
+        _time = time;
         SessionId = sessionId;
         Request = request;
         State = state;
-        ConnectedAt = DateTimeOffset.UtcNow;
+        ConnectedAt = time.GetUtcNow();
         _grace = grace;
-        _lastActivityTicks = Environment.TickCount64;
+        _lastActivity = time.GetTimestamp();
         _queue = new EventQueue(queueCapacity, maxQueueBytes);
+    }
+
+    /// <summary>What makes the session change state.</summary>
+    private enum Trigger
+    {
+        /// <summary>A connection for this session arrived: the one writing it, if any, is to stop.</summary>
+        Resume,
+
+        /// <summary>A connection starts writing the session.</summary>
+        Connect,
+
+        /// <summary>The connection writing the session finished.</summary>
+        ConnectionEnded,
+
+        /// <summary>The grace period of an away session ran out.</summary>
+        GraceExpired,
+
+        /// <summary>The session is ended, with a reason.</summary>
+        Close,
     }
 
     public string SessionId { get; }
@@ -59,13 +85,16 @@ internal sealed class SseSession : ISseClient, IChannelSubscriber
 
     public object? State { get; set; }
 
-    public bool IsConnected
+    public bool IsConnected => Lifecycle != SessionState.Closed;
+
+    /// <summary>Where the session is in its life now.</summary>
+    public SessionState Lifecycle
     {
         get
         {
             lock (_gate)
             {
-                return !_closed;
+                return _state;
             }
         }
     }
@@ -76,8 +105,8 @@ internal sealed class SseSession : ISseClient, IChannelSubscriber
     /// <summary>Why the session ended; meaningful once <see cref="IsConnected"/> is false.</summary>
     public SseDisconnectReason Reason { get; private set; }
 
-    /// <summary>Milliseconds (<see cref="Environment.TickCount64"/>) when something was last queued.</summary>
-    public long LastActivityTicks => Volatile.Read(ref _lastActivityTicks);
+    /// <summary>When something was last queued, in <see cref="TimeProvider.GetTimestamp"/> units of the session's clock.</summary>
+    public long LastActivity => Volatile.Read(ref _lastActivity);
 
     /// <summary>The channel sequence of the last broadcast written to a connection (or of the newest one when it first subscribed).</summary>
     public long LastWrittenSequence => Volatile.Read(ref _lastWrittenSequence);
@@ -97,12 +126,12 @@ internal sealed class SseSession : ISseClient, IChannelSubscriber
     public void Drop() => Close(SseDisconnectReason.Dropped);
 
     /// <summary>Queues a framed event; a client whose queue is full (events or bytes) is dropped as a slow consumer.</summary>
-    public bool Enqueue(Outgoing item) => Enqueue(item, Environment.TickCount64);
+    public bool Enqueue(Outgoing item) => Enqueue(item, _time.GetTimestamp());
 
     /// <inheritdoc cref="Enqueue(Outgoing)"/>
     /// <param name="item">The framed event.</param>
-    /// <param name="nowTicks">The time now (<see cref="Environment.TickCount64"/>), read once by a caller that queues for many.</param>
-    public bool Enqueue(Outgoing item, long nowTicks)
+    /// <param name="now">The time now (<see cref="TimeProvider.GetTimestamp"/>), read once by a caller that queues for many.</param>
+    public bool Enqueue(Outgoing item, long now)
     {
         if (!_queue.TryEnqueue(item))
         {
@@ -114,7 +143,7 @@ internal sealed class SseSession : ISseClient, IChannelSubscriber
             return false;
         }
 
-        Volatile.Write(ref _lastActivityTicks, nowTicks);
+        Volatile.Write(ref _lastActivity, now);
         Volatile.Read(ref _socketWriter)?.Schedule();
         return true;
     }
@@ -180,65 +209,176 @@ internal sealed class SseSession : ISseClient, IChannelSubscriber
 
     /// <summary>Called by the channel, under its lock, for each live event.</summary>
     bool IChannelSubscriber.OnEvent(ChannelEvent channelEvent) =>
-        Enqueue(new Outgoing(channelEvent.Frame, channelEvent.Sequence), Environment.TickCount64);
+        Enqueue(new Outgoing(channelEvent.Frame, channelEvent.Sequence), channelEvent.Timestamp);
 
     /// <summary>
     /// Ends the session with a reason; the first reason wins. What is queued is still written (for
     /// at most a short while) unless the client is gone or too slow to take it. The plugin is told
     /// once the connection's writer has finished.
     /// </summary>
-    public void Close(SseDisconnectReason reason)
-    {
-        Connection? connection;
-        lock (_gate)
-        {
-            if (_closed)
-            {
-                return;
-            }
-
-            _closed = true;
-            Reason = reason;
-            connection = _connection;
-            _graceTimer?.Dispose();
-            _graceTimer = null;
-        }
-
-        _mount.Remove(this);
-        _queue.Complete();
-        Volatile.Read(ref _socketWriter)?.Schedule();
-        if (connection is null)
-        {
-            NotifyEnded();
-        }
-        else if (reason is SseDisconnectReason.SlowConsumer or SseDisconnectReason.ClosedByClient
-            || (reason == SseDisconnectReason.Dropped && Volatile.Read(ref _socketWriter) is { IsSending: true }))
-        {
-            // A dropped client that is not taking what was sent is cut off at once.
-            connection.Stop();
-        }
-        else
-        {
-            connection.StopAfter(DrainTimeout);
-        }
-    }
+    public void Close(SseDisconnectReason reason) => Apply(Transition(Trigger.Close, null, reason));
 
     /// <summary>Stops the connection writing this session now, if any, without ending the session.</summary>
     public async Task TakeOverAsync()
     {
-        Connection? previous;
-        lock (_gate)
+        Effects effects = Transition(Trigger.Resume, null, default);
+        Apply(effects);
+        if (effects.Replaced is { } previous)
         {
-            previous = _connection;
-            _graceTimer?.Dispose();
-            _graceTimer = null;
-        }
-
-        if (previous is not null)
-        {
-            previous.Replace();
             await previous.Done.ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// The session's one transition: from its state and a trigger, its next state and what is to
+    /// be done, decided under the gate; <see cref="Apply"/> does that work after, outside it.
+    /// </summary>
+    private Effects Transition(Trigger trigger, Connection? connection, SseDisconnectReason reason)
+    {
+        lock (_gate)
+        {
+            if (_state == SessionState.Closed)
+            {
+                return trigger switch
+                {
+                    // A connection of a closed session stops at once (its preamble still says who it was).
+                    Trigger.Connect => Attach(connection!) with { StopNow = connection },
+                    Trigger.ConnectionEnded => Detach(connection!) with { Notify = true },
+                    _ => default,
+                };
+            }
+
+            switch (trigger)
+            {
+                case Trigger.Resume:
+                    Connection? previous = _connection;
+                    previous?.MarkReplaced();
+                    _state = SessionState.Resumed;
+                    return new Effects { Replaced = previous, CancelledTimer = TakeGraceTimer() };
+
+                case Trigger.Connect:
+                    Effects connected = Attach(connection!);
+                    _state = SessionState.Connected;
+                    return connected with { CancelledTimer = TakeGraceTimer() };
+
+                case Trigger.ConnectionEnded:
+                    Effects ended = Detach(connection!);
+                    if (connection!.WasReplaced || _connection is not null)
+                    {
+                        // Another connection has it (or is taking it over).
+                        return ended;
+                    }
+
+                    if (_grace <= TimeSpan.Zero)
+                    {
+                        return CloseNow(SseDisconnectReason.ClosedByClient);
+                    }
+
+                    _state = SessionState.Away;
+                    long generation = ++_graceGeneration;
+                    _graceTimer = _time.CreateTimer(
+                        static state => ((GraceToken)state!).Expire(), new GraceToken(this, generation), _grace, Timeout.InfiniteTimeSpan);
+                    return ended with { Unsubscribe = true };
+
+                case Trigger.GraceExpired:
+                    return _state == SessionState.Away ? CloseNow(SseDisconnectReason.ClosedByClient) : default;
+
+                case Trigger.Close:
+                    return CloseNow(reason);
+
+                default:
+                    return default;
+            }
+        }
+    }
+
+    /// <summary>Under the gate: the session is closed with a reason; what that takes.</summary>
+    private Effects CloseNow(SseDisconnectReason reason)
+    {
+        _state = SessionState.Closed;
+        Reason = reason;
+        Effects effects = new() { Ended = true, CancelledTimer = TakeGraceTimer() };
+        if (_connection is null)
+        {
+            return effects with { Notify = true };
+        }
+
+        // A client gone or too slow is cut off at once, and so is a dropped one that is not
+        // taking what was sent; otherwise what is queued may still go out, for a short while.
+        bool cut = reason is SseDisconnectReason.SlowConsumer or SseDisconnectReason.ClosedByClient
+            || (reason == SseDisconnectReason.Dropped && Volatile.Read(ref _socketWriter) is { IsSending: true });
+        return cut ? effects with { StopNow = _connection } : effects with { StopAfterDrain = _connection };
+    }
+
+    /// <summary>Under the gate: a connection becomes the writer; one still writing is replaced.</summary>
+    private Effects Attach(Connection connection)
+    {
+        Connection? previous = _connection;
+        _connection = connection;
+        if (previous is not null && !ReferenceEquals(previous, connection))
+        {
+            previous.MarkReplaced();
+            return new Effects { Replaced = previous };
+        }
+
+        return default;
+    }
+
+    /// <summary>Under the gate: a finished connection is no longer the writer.</summary>
+    private Effects Detach(Connection connection)
+    {
+        if (ReferenceEquals(_connection, connection))
+        {
+            _connection = null;
+        }
+
+        return default;
+    }
+
+    /// <summary>Under the gate: takes the grace timer, if any, for <see cref="Apply"/> to dispose.</summary>
+    private ITimer? TakeGraceTimer()
+    {
+        ITimer? timer = _graceTimer;
+        _graceTimer = null;
+        _graceGeneration++;
+        return timer;
+    }
+
+    /// <summary>Does, outside the gate, what a transition decided.</summary>
+    private void Apply(in Effects effects)
+    {
+        effects.CancelledTimer?.Dispose();
+        effects.Replaced?.Stop();
+        if (effects.Ended)
+        {
+            _mount.Remove(this);
+            _queue.Complete();
+            Volatile.Read(ref _socketWriter)?.Schedule();
+        }
+
+        if (effects.Unsubscribe)
+        {
+            Unsubscribe();
+        }
+
+        effects.StopNow?.Stop();
+        effects.StopAfterDrain?.StopAfter(DrainTimeout);
+        if (effects.Notify)
+        {
+            NotifyEnded();
+        }
+    }
+
+    /// <summary>The grace timer's callback: ends the session if it is still away with this timer.</summary>
+    private void GraceExpired(long generation)
+    {
+        Effects effects;
+        lock (_gate)
+        {
+            effects = generation == _graceGeneration ? Transition(Trigger.GraceExpired, null, default) : default;
+        }
+
+        Apply(effects);
     }
 
     /// <summary>
@@ -361,70 +501,15 @@ internal sealed class SseSession : ISseClient, IChannelSubscriber
     /// <summary>Makes a new connection the session's writer (stopped at once if the session is closed).</summary>
     private Connection Connect()
     {
-        Connection me = new();
-        lock (_gate)
-        {
-            if (_closed)
-            {
-                me.Stop();
-            }
-
-            _connection = me;
-        }
-
+        Connection me = new(_time);
+        Apply(Transition(Trigger.Connect, me, default));
         return me;
     }
 
     private void Finish(Connection me)
     {
-        bool closed;
-        lock (_gate)
-        {
-            if (ReferenceEquals(_connection, me))
-            {
-                _connection = null;
-            }
-
-            closed = _closed;
-        }
-
-        if (closed)
-        {
-            NotifyEnded();
-        }
-        else if (!me.WasReplaced)
-        {
-            Unsubscribe();
-            if (_grace <= TimeSpan.Zero)
-            {
-                Close(SseDisconnectReason.ClosedByClient);
-            }
-            else
-            {
-                lock (_gate)
-                {
-                    if (!_closed && _connection is null)
-                    {
-                        _graceTimer = new Timer(static state => ((SseSession)state!).GraceExpired(), this, _grace, Timeout.InfiniteTimeSpan);
-                    }
-                }
-            }
-        }
-
+        Apply(Transition(Trigger.ConnectionEnded, me, default));
         me.Complete();
-    }
-
-    private void GraceExpired()
-    {
-        lock (_gate)
-        {
-            if (_closed || _connection is not null)
-            {
-                return;
-            }
-        }
-
-        Close(SseDisconnectReason.ClosedByClient);
     }
 
     /// <summary>
@@ -467,10 +552,42 @@ internal sealed class SseSession : ISseClient, IChannelSubscriber
         _mount.OnSessionEnded(this);
     }
 
-    /// <summary>One connection writing the session: how to stop it, and when it has stopped.</summary>
-    private sealed class Connection
+    /// <summary>What a transition leaves to be done outside the gate.</summary>
+    private readonly record struct Effects
     {
-        private readonly CancellationTokenSource _stop = new();
+        /// <summary>A connection that another takes over from: stopped, and awaited by a resume.</summary>
+        public Connection? Replaced { get; init; }
+
+        /// <summary>A grace timer to dispose.</summary>
+        public ITimer? CancelledTimer { get; init; }
+
+        /// <summary>The session closed: out of the mount, its queue completed.</summary>
+        public bool Ended { get; init; }
+
+        /// <summary>Its connection went: no more live events until it is resumed.</summary>
+        public bool Unsubscribe { get; init; }
+
+        /// <summary>A connection to stop now.</summary>
+        public Connection? StopNow { get; init; }
+
+        /// <summary>A connection to stop once what is queued had a short while to go out.</summary>
+        public Connection? StopAfterDrain { get; init; }
+
+        /// <summary>Tell the plugin that the session ended.</summary>
+        public bool Notify { get; init; }
+    }
+
+    /// <summary>The grace timer's state: which session, and which of its timers.</summary>
+    private sealed class GraceToken(SseSession session, long generation)
+    {
+        public void Expire() => session.GraceExpired(generation);
+    }
+
+    /// <summary>One connection writing the session: how to stop it, and when it has stopped.</summary>
+    private sealed class Connection(TimeProvider time)
+    {
+        // The system clock's source makes its timer only if a drain asks for one.
+        private readonly CancellationTokenSource _stop = time == TimeProvider.System ? new() : new(Timeout.InfiniteTimeSpan, time);
         private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private volatile bool _replaced;
 
@@ -484,11 +601,8 @@ internal sealed class SseSession : ISseClient, IChannelSubscriber
 
         public void StopAfter(TimeSpan delay) => Try(() => _stop.CancelAfter(delay));
 
-        public void Replace()
-        {
-            _replaced = true;
-            Stop();
-        }
+        /// <summary>Marks it as taken over by another connection (under the session's gate); it is stopped after.</summary>
+        public void MarkReplaced() => _replaced = true;
 
         public void Complete()
         {
