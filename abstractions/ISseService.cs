@@ -12,9 +12,29 @@ namespace SsePluginHost.Abstractions;
 /// <c>ILogger&lt;T&gt;</c> or <c>ILoggerFactory</c>.
 /// </para>
 /// <para>
-/// Every method may be called concurrently from several threads. An instance that implements
-/// <see cref="IAsyncDisposable"/> or <see cref="IDisposable"/> is disposed when the host stops.
+/// The threading model a plugin can rely on:
 /// </para>
+/// <list type="bullet">
+/// <item><description>The constructor runs on a thread of its own, never under a host lock. The
+/// host waits for it only a short while (<c>SseHost:Plugins:StartWaitSeconds</c>) and serves its
+/// other mounts meanwhile; until it returns, this mount answers 503.</description></item>
+/// <item><description><see cref="OnClientConnected"/> and <see cref="OnClientDisconnected"/> of one
+/// mount are called one at a time, never overlapping each other, in the order things happened,
+/// on a thread-pool thread: never on the thread of the request, never while the host holds a
+/// lock. So a plugin may broadcast, send or drop from them. For one client,
+/// <see cref="OnClientConnected"/> comes before <see cref="OnClientDisconnected"/>, each once.
+/// The client's stream is already open when <see cref="OnClientConnected"/> runs: what it sends
+/// the client arrives after the <c>session-id</c> event.</description></item>
+/// <item><description><see cref="HandleRequestAsync"/> is called on the request's thread and may
+/// run concurrently with itself and with the callbacks above.</description></item>
+/// <item><description>A callback that blocks holds up only this mount's later callbacks (its
+/// clients' streams keep flowing, other mounts are not affected); one that runs longer than
+/// <c>SseHost:Plugins:WatchdogSeconds</c> is reported in the host's log. A callback that throws
+/// costs only that request (500) or that client (dropped).</description></item>
+/// <item><description>An instance that implements <see cref="IAsyncDisposable"/> or
+/// <see cref="IDisposable"/> is disposed when its mount is removed or the host stops, after its
+/// last callback, in the same order.</description></item>
+/// </list>
 /// </remarks>
 public interface ISseService
 {
@@ -29,7 +49,8 @@ public interface ISseService
     ValueTask<SseResponse> HandleRequestAsync(SseRequest request, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Called once a stream is open and its <c>session-id</c> event has been queued.
+    /// Called once a stream is open and its <c>session-id</c> event has been queued, on the
+    /// mount's callback order (see the remarks on <see cref="ISseService"/>).
     /// </summary>
     /// <param name="client">The new client.</param>
     void OnClientConnected(ISseClient client);

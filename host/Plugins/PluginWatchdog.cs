@@ -32,10 +32,11 @@ internal sealed partial class PluginWatchdog : BackgroundService
         int reported = 0;
         foreach (Mount mount in _table.Mounts)
         {
-            if (mount.IsLoading && !mount.LoadReported && mount.LoadingFor >= _limit)
+            PluginRuntime runtime = mount.Runtime;
+            if (runtime.IsLoading && !runtime.LoadReported && runtime.LoadingFor >= _limit)
             {
-                mount.LoadReported = true;
-                LogSlowConstructor(_logger, mount.Path, mount.Definition.Plugin, mount.LoadingFor.TotalSeconds);
+                runtime.LoadReported = true;
+                LogSlowConstructor(_logger, mount.Path, mount.Definition.Plugin, runtime.LoadingFor.TotalSeconds);
                 reported++;
             }
 

@@ -1,0 +1,156 @@
+using System.Globalization;
+using SsePluginHost.Abstractions;
+using SsePluginHost.Streaming;
+
+namespace SsePluginHost.Plugins;
+
+/// <summary>
+/// A mount's plugin at arm's length: whether it is loading, serving or failed, its instance and
+/// load context, and the queue its callbacks run on (one at a time, in order, off the host's
+/// threads and locks). The host calls into the plugin only through here.
+/// </summary>
+internal sealed partial class PluginRuntime
+{
+    private readonly string _path;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private volatile ISseService? _service;
+    private volatile string? _loadError;
+    private long _loadingSince;
+
+    public PluginRuntime(string path, TimeProvider time, ILogger logger)
+    {
+        _path = path;
+        _time = time;
+        _logger = logger;
+        Callbacks = new PluginCallbackQueue(time);
+    }
+
+    /// <summary>The plugin instance, or <see langword="null"/> while it loads, when it failed to, or once disposed.</summary>
+    public ISseService? Service => _service;
+
+    /// <summary>The loaded plugin, or <see langword="null"/>.</summary>
+    public LoadedPlugin? Plugin { get; private set; }
+
+    /// <summary>Why the plugin could not be loaded, or <see langword="null"/>.</summary>
+    public string? LoadError => _loadError;
+
+    /// <summary>Whether the plugin's constructor is still running.</summary>
+    public bool IsLoading => Volatile.Read(ref _loadingSince) != 0;
+
+    /// <summary>How long the plugin's constructor has run, while <see cref="IsLoading"/>.</summary>
+    public TimeSpan LoadingFor => Volatile.Read(ref _loadingSince) is var since and not 0 ? _time.GetElapsedTime(since) : TimeSpan.Zero;
+
+    /// <summary>Whether the watchdog has reported the constructor running long.</summary>
+    public bool LoadReported { get; set; }
+
+    /// <summary>The plugin's callbacks, run one at a time, in order, off the host's threads and locks.</summary>
+    public PluginCallbackQueue Callbacks { get; }
+
+    /// <summary>Why the mount cannot serve, for its 503 answer: the load error, or that its plugin is still starting.</summary>
+    public string UnavailableReason => LoadError
+        ?? (IsLoading
+            ? string.Create(CultureInfo.InvariantCulture, $"its plugin is still starting: the constructor has run for {LoadingFor.TotalSeconds:0.#} s")
+            : "its plugin has been unloaded");
+
+    /// <summary>Marks the plugin's constructor as started (it runs on its own thread).</summary>
+    public void BeginLoading() => Volatile.Write(ref _loadingSince, Math.Max(1, _time.GetTimestamp()));
+
+    /// <summary>Makes the constructed plugin serve.</summary>
+    public void Serve(LoadedPlugin plugin)
+    {
+        Plugin = plugin;
+        _service = plugin.Service;
+        Volatile.Write(ref _loadingSince, 0);
+    }
+
+    /// <summary>The constructor returned for a mount that no longer wants it: it never serves.</summary>
+    public void Abandon() => Volatile.Write(ref _loadingSince, 0);
+
+    /// <summary>The plugin could not be loaded or constructed.</summary>
+    public void Fail(string reason)
+    {
+        _loadError = reason;
+        Volatile.Write(ref _loadingSince, 0);
+    }
+
+    /// <summary>Tells the plugin, on its callback queue, that a new client connected; a plugin that throws costs that client.</summary>
+    public void PostConnected(SseSession session) =>
+        Callbacks.Post(new PluginCallback(
+            "OnClientConnected",
+            () => _service?.OnClientConnected(session),
+            ex =>
+            {
+                LogConnectFailed(_logger, ex, _path, session.SessionId);
+                session.Close(SseDisconnectReason.Error);
+            }));
+
+    /// <summary>Tells the plugin, on its callback queue, that a client left; <paramref name="then"/> runs after, whatever the plugin did.</summary>
+    public void PostDisconnected(SseSession session, Action then) =>
+        Callbacks.Post(new PluginCallback(
+            "OnClientDisconnected",
+            () =>
+            {
+                try
+                {
+                    _service?.OnClientDisconnected(session, session.Reason);
+                }
+                finally
+                {
+                    then();
+                }
+            },
+            ex => LogDisconnectFailed(_logger, ex, _path, session.SessionId)));
+
+    /// <summary>
+    /// Disposes the plugin instance, if it is disposable, after its earlier callbacks, on its
+    /// callback queue, and then its load context. A disposal that has not finished within
+    /// <paramref name="timeout"/> is left to run (logged); the load context then stays.
+    /// </summary>
+    public async Task DisposeAsync(TimeSpan timeout)
+    {
+        TaskCompletionSource<Task> disposing = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        Callbacks.Post(new PluginCallback(
+            "Dispose",
+            () =>
+            {
+                ISseService? service = _service;
+                _service = null;
+                switch (service)
+                {
+                    case IAsyncDisposable asyncDisposable:
+                        disposing.TrySetResult(asyncDisposable.DisposeAsync().AsTask());
+                        break;
+                    case IDisposable disposable:
+                        disposable.Dispose();
+                        disposing.TrySetResult(Task.CompletedTask);
+                        break;
+                    default:
+                        disposing.TrySetResult(Task.CompletedTask);
+                        break;
+                }
+            },
+            ex => disposing.TrySetException(ex)));
+        try
+        {
+            Task disposal = await disposing.Task.WaitAsync(timeout).ConfigureAwait(false);
+            await disposal.WaitAsync(timeout).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            LogDisposeSlow(_logger, _path, timeout.TotalSeconds);
+            return;
+        }
+
+        Plugin?.Loader.Dispose();
+    }
+
+    [LoggerMessage(EventId = 22, Level = LogLevel.Error, Message = "{Path}: the plugin threw while session {SessionId} connected; the client is dropped")]
+    private static partial void LogConnectFailed(ILogger logger, Exception exception, string path, string sessionId);
+
+    [LoggerMessage(EventId = 23, Level = LogLevel.Error, Message = "{Path}: the plugin threw while told that session {SessionId} left")]
+    private static partial void LogDisconnectFailed(ILogger logger, Exception exception, string path, string sessionId);
+
+    [LoggerMessage(EventId = 8, Level = LogLevel.Warning, Message = "{Path}: the plugin did not finish disposing within {Seconds} s; its load context is kept")]
+    private static partial void LogDisposeSlow(ILogger logger, string path, double seconds);
+}
