@@ -396,7 +396,9 @@ internal sealed class SseSession : ISseClient, IChannelSubscriber
                 output.Write(frame.Span);
             }
 
-            FlushResult first = await output.FlushAsync(me.Token).ConfigureAwait(false);
+            // As on the socket: the preamble goes out even to a session closed as it connected.
+            CancellationToken preambleStop = me.Token.IsCancellationRequested ? requestAborted : me.Token;
+            FlushResult first = await output.FlushAsync(preambleStop).ConfigureAwait(false);
             while (!first.IsCompleted && await _queue.WaitToReadAsync(me.Token).ConfigureAwait(false))
             {
                 if (_ticker.Enabled)
