@@ -140,7 +140,8 @@ public static class SseHostApplication
         services.AddSingleton(provider =>
         {
             StreamOptions streams = provider.GetRequiredService<IOptions<SseHostOptions>>().Value.Streams;
-            return new FlushTicker(TimeSpan.FromMilliseconds(streams.CoalesceMilliseconds), TimeSpan.FromMilliseconds(streams.BusyCoalesceMilliseconds));
+            return new FlushTicker(TimeSpan.FromMilliseconds(streams.CoalesceMilliseconds), TimeSpan.FromMilliseconds(streams.BusyCoalesceMilliseconds),
+                provider.GetRequiredService<TimeProvider>());
         });
         services.AddSingleton<MountDispatcher>();
         services.AddSingleton<MountAdmission>();

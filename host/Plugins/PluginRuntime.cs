@@ -41,6 +41,9 @@ internal sealed partial class PluginRuntime
     /// <summary>How long the plugin's constructor has run, while <see cref="IsLoading"/>.</summary>
     public TimeSpan LoadingFor => Volatile.Read(ref _loadingSince) is var since and not 0 ? _time.GetElapsedTime(since) : TimeSpan.Zero;
 
+    /// <summary>The plugin's service type, for log lines.</summary>
+    public string PluginName => Plugin?.TypeName ?? "(not loaded)";
+
     /// <summary>Whether the watchdog has reported the constructor running long.</summary>
     public bool LoadReported { get; set; }
 
@@ -81,7 +84,7 @@ internal sealed partial class PluginRuntime
             () => _service?.OnClientConnected(session),
             ex =>
             {
-                LogConnectFailed(_logger, ex, _path, session.SessionId);
+                LogConnectFailed(_logger, ex, _path, session.SessionId, PluginName);
                 session.Close(SseDisconnectReason.Error);
             }));
 
@@ -100,7 +103,7 @@ internal sealed partial class PluginRuntime
                     then();
                 }
             },
-            ex => LogDisconnectFailed(_logger, ex, _path, session.SessionId)));
+            ex => LogDisconnectFailed(_logger, ex, _path, session.SessionId, PluginName)));
 
     /// <summary>
     /// Disposes the plugin instance, if it is disposable, after its earlier callbacks, on its
@@ -145,11 +148,11 @@ internal sealed partial class PluginRuntime
         Plugin?.Loader.Dispose();
     }
 
-    [LoggerMessage(EventId = 22, Level = LogLevel.Error, Message = "{Path}: the plugin threw while session {SessionId} connected; the client is dropped")]
-    private static partial void LogConnectFailed(ILogger logger, Exception exception, string path, string sessionId);
+    [LoggerMessage(EventId = 22, Level = LogLevel.Error, Message = "{Path}: the plugin threw while session {SessionId} connected; the client is dropped (plugin {Plugin})")]
+    private static partial void LogConnectFailed(ILogger logger, Exception exception, string path, string sessionId, string plugin);
 
-    [LoggerMessage(EventId = 23, Level = LogLevel.Error, Message = "{Path}: the plugin threw while told that session {SessionId} left")]
-    private static partial void LogDisconnectFailed(ILogger logger, Exception exception, string path, string sessionId);
+    [LoggerMessage(EventId = 23, Level = LogLevel.Error, Message = "{Path}: the plugin threw while told that session {SessionId} left (plugin {Plugin})")]
+    private static partial void LogDisconnectFailed(ILogger logger, Exception exception, string path, string sessionId, string plugin);
 
     [LoggerMessage(EventId = 8, Level = LogLevel.Warning, Message = "{Path}: the plugin did not finish disposing within {Seconds} s; its load context is kept")]
     private static partial void LogDisposeSlow(ILogger logger, string path, double seconds);

@@ -14,7 +14,10 @@ internal sealed class FlushTicker : IDisposable
     private const int WritersPerShare = 64;
 
     private readonly TimeSpan _interval;
-    private readonly Timer _timer;
+    private readonly TimeProvider _time;
+    private readonly long _ticksPerMillisecond;
+    private readonly bool _systemClock;
+    private readonly ITimer _timer;
     private readonly ConcurrentQueue<IThreadPoolWorkItem> _due = new();
     private readonly ConcurrentQueue<(IThreadPoolWorkItem Writer, long DueAtMs)> _later = new();
     private TaskCompletionSource _next = NewSource();
@@ -31,11 +34,29 @@ internal sealed class FlushTicker : IDisposable
     /// <see cref="BusyMilliseconds"/>); no longer than the beat turns it off.
     /// </param>
     public FlushTicker(TimeSpan interval, TimeSpan busyInterval)
+        : this(interval, busyInterval, TimeProvider.System)
+    {
+    }
+
+    /// <param name="interval">The beat.</param>
+    /// <param name="busyInterval">How long a writer that wrote within that time waits before it writes again.</param>
+    /// <param name="time">The clock of the beat and of <see cref="NowMilliseconds"/>.</param>
+    public FlushTicker(TimeSpan interval, TimeSpan busyInterval, TimeProvider time)
     {
         _interval = interval;
+        _time = time;
+        _ticksPerMillisecond = Math.Max(1, time.TimestampFrequency / 1000);
+        _systemClock = ReferenceEquals(time, TimeProvider.System);
         BusyMilliseconds = interval > TimeSpan.Zero && busyInterval > interval ? (long)busyInterval.TotalMilliseconds : 0;
-        _timer = new Timer(static state => ((FlushTicker)state!).Tick(), this, Timeout.Infinite, Timeout.Infinite);
+        _timer = time.CreateTimer(static state => ((FlushTicker)state!).Tick(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
+
+    /// <summary>
+    /// The ticker's clock in milliseconds, for writers' busy intervals and <see cref="ScheduleAt"/>:
+    /// on the system clock <see cref="Environment.TickCount64"/> (the cheapest monotonic clock,
+    /// read on every writer run), otherwise the given clock's timestamp.
+    /// </summary>
+    public long NowMilliseconds => _systemClock ? Environment.TickCount64 : _time.GetTimestamp() / _ticksPerMillisecond;
 
     /// <summary>Whether writers wait at all (an interval of zero writes at once).</summary>
     public bool Enabled => _interval > TimeSpan.Zero;
@@ -68,7 +89,7 @@ internal sealed class FlushTicker : IDisposable
         Arm();
     }
 
-    /// <summary>Runs a writer at the first beat at or after <paramref name="dueAtMs"/> (<see cref="Environment.TickCount64"/>).</summary>
+    /// <summary>Runs a writer at the first beat at or after <paramref name="dueAtMs"/> (<see cref="NowMilliseconds"/>).</summary>
     public void ScheduleAt(IThreadPoolWorkItem writer, long dueAtMs)
     {
         if (BusyMilliseconds == 0)
@@ -97,7 +118,10 @@ internal sealed class FlushTicker : IDisposable
         {
             try
             {
-                _timer.Change(_interval, Timeout.InfiniteTimeSpan);
+                if (!_timer.Change(_interval, Timeout.InfiniteTimeSpan))
+                {
+                    return false;
+                }
             }
             catch (ObjectDisposedException)
             {
@@ -131,7 +155,7 @@ internal sealed class FlushTicker : IDisposable
 
         // Waiting writers are queued roughly in the order they fall due: take them from the
         // front while they are due by the middle of the next beat.
-        long horizon = Environment.TickCount64 + ((long)_interval.TotalMilliseconds / 2);
+        long horizon = NowMilliseconds + ((long)_interval.TotalMilliseconds / 2);
         while (_later.TryPeek(out (IThreadPoolWorkItem Writer, long DueAtMs) waiting) && waiting.DueAtMs <= horizon
             && _later.TryDequeue(out waiting))
         {

@@ -68,7 +68,7 @@ internal sealed partial class MountDispatcher
     {
         if (answer is null)
         {
-            LogNullAnswer(_logger, mount.Path);
+            LogNullAnswer(_logger, mount.Path, mount.Runtime.PluginName);
             return WriteErrorAsync(exchange, StatusCodes.Status500InternalServerError, $"The service at {mount.Path} gave no answer.");
         }
 
@@ -79,7 +79,7 @@ internal sealed partial class MountDispatcher
 
     private Task FailAsync(IStreamExchange exchange, Mount mount, SseRequest request, Exception ex)
     {
-        LogRequestFailed(_logger, ex, mount.Path, request.Method);
+        LogRequestFailed(_logger, ex, mount.Path, request.Method, mount.Runtime.PluginName);
         return WriteErrorAsync(exchange, StatusCodes.Status500InternalServerError, $"The service at {mount.Path} failed to handle the request.");
     }
 
@@ -87,9 +87,9 @@ internal sealed partial class MountDispatcher
     public static Task WriteErrorAsync(IStreamExchange exchange, int statusCode, string text) =>
         exchange.WriteTextAsync(statusCode, "text/plain; charset=utf-8", text + "\n");
 
-    [LoggerMessage(EventId = 10, Level = LogLevel.Error, Message = "{Path}: the plugin threw while handling a {Method} request; answered 500")]
-    private static partial void LogRequestFailed(ILogger logger, Exception exception, string path, string method);
+    [LoggerMessage(EventId = 10, Level = LogLevel.Error, Message = "{Path}: the plugin threw while handling a {Method} request; answered 500 (plugin {Plugin})")]
+    private static partial void LogRequestFailed(ILogger logger, Exception exception, string path, string method, string plugin);
 
-    [LoggerMessage(EventId = 11, Level = LogLevel.Error, Message = "{Path}: the plugin returned no answer; answered 500")]
-    private static partial void LogNullAnswer(ILogger logger, string path);
+    [LoggerMessage(EventId = 11, Level = LogLevel.Error, Message = "{Path}: the plugin returned no answer; answered 500 (plugin {Plugin})")]
+    private static partial void LogNullAnswer(ILogger logger, string path, string plugin);
 }

@@ -83,7 +83,7 @@ internal sealed class SocketStreamWriter : IThreadPoolWorkItem
     public void Execute()
     {
         Volatile.Write(ref _state, Running);
-        Volatile.Write(ref _lastRunMs, Environment.TickCount64);
+        Volatile.Write(ref _lastRunMs, _ticker.NowMilliseconds);
         if (_ended.Task.IsCompleted)
         {
             return;
@@ -202,7 +202,7 @@ internal sealed class SocketStreamWriter : IThreadPoolWorkItem
     {
         long busy = _ticker.BusyMilliseconds;
         long last = Volatile.Read(ref _lastRunMs);
-        if (busy > 0 && Environment.TickCount64 - last < busy)
+        if (busy > 0 && _ticker.NowMilliseconds - last < busy)
         {
             _ticker.ScheduleAt(this, last + busy);
         }

@@ -86,6 +86,22 @@ public sealed class PluginIsolationTests
         await Eventually.TrueAsync(() => host.Client.GetStringAsync("/block?connected=1").Result.Trim() == "2");
     }
 
+    [Fact]
+    public async Task The_log_line_of_a_callback_that_throws_names_the_mount_and_the_plugin()
+    {
+        await using TestHost host = await TestHost.StartAsync("""{ "/t": { "Plugin": "Faulty", "Type": "ThrowOnRequestService" } }""");
+        await using SseStream doomed = await host.OpenStreamAsync("/t?throwOnConnect=1");
+        string connected = await host.Logs.WaitForAsync(l => l.Contains($"/t: the plugin threw while session {doomed.SessionId} connected", StringComparison.Ordinal), LogWait);
+        Assert.Contains("(plugin Faulty.ThrowOnRequestService)", connected, StringComparison.Ordinal);
+
+        string left = await host.Logs.WaitForAsync(l => l.Contains($"/t: the plugin threw while told that session {doomed.SessionId} left", StringComparison.Ordinal), LogWait);
+        Assert.Contains("(plugin Faulty.ThrowOnRequestService)", left, StringComparison.Ordinal);
+
+        Assert.Equal(System.Net.HttpStatusCode.InternalServerError, (await host.Client.GetAsync("/t")).StatusCode);
+        string request = await host.Logs.WaitForAsync(l => l.Contains("/t: the plugin threw while handling a GET request", StringComparison.Ordinal), LogWait);
+        Assert.Contains("(plugin Faulty.ThrowOnRequestService)", request, StringComparison.Ordinal);
+    }
+
     private static string Run(ConsoleCommands commands, string line)
     {
         using StringWriter output = new();
