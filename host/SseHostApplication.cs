@@ -153,6 +153,7 @@ public static class SseHostApplication
         services.AddSingleton<UdpRelay>();
         services.AddHostedService(provider => provider.GetRequiredService<UdpRelay>());
         services.AddHostedService<PingService>();
+        services.AddSingleton<PluginActivity>();
         services.AddSingleton<PluginWatchdog>();
         services.AddHostedService(provider => provider.GetRequiredService<PluginWatchdog>());
         services.AddHostedService<OperatorConsole>();

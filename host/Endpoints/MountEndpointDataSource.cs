@@ -13,7 +13,7 @@ internal sealed class MountEndpointDataSource : EndpointDataSource
 {
     private readonly MountTable _table;
     private readonly RequestDelegate _handler;
-    private (IReadOnlyCollection<Mount> Mounts, IReadOnlyList<Endpoint> Endpoints)? _built;
+    private (int Version, IReadOnlyList<Endpoint> Endpoints)? _built;
 
     public MountEndpointDataSource(MountTable table, MountEndpointHandler handler)
     {
@@ -25,14 +25,14 @@ internal sealed class MountEndpointDataSource : EndpointDataSource
     {
         get
         {
-            IReadOnlyCollection<Mount> mounts = _table.Mounts;
-            if (_built is { } built && ReferenceEquals(built.Mounts, mounts))
+            int version = _table.Version;
+            if (_built is { } built && built.Version == version)
             {
                 return built.Endpoints;
             }
 
-            IReadOnlyList<Endpoint> endpoints = [.. mounts.Select(Build)];
-            _built = (mounts, endpoints);
+            IReadOnlyList<Endpoint> endpoints = [.. _table.Mounts.Select(Build)];
+            _built = (version, endpoints);
             return endpoints;
         }
     }

@@ -34,7 +34,8 @@ internal sealed partial class Mount : ISseMount, IDirectRecipients, IAsyncDispos
     private long _slowConsumers;
     private volatile bool _retired;
 
-    public Mount(MountDefinition definition, IMountChannelFactory channels, StreamCounter hostStreams, HostMetrics metrics, ILogger logger, TimeProvider? time = null)
+    public Mount(MountDefinition definition, IMountChannelFactory channels, StreamCounter hostStreams, HostMetrics metrics, ILogger logger,
+        TimeProvider? time = null, PluginActivity? activity = null)
     {
         Definition = definition;
         _time = time ?? TimeProvider.System;
@@ -42,7 +43,7 @@ internal sealed partial class Mount : ISseMount, IDirectRecipients, IAsyncDispos
         _logger = logger;
         _channel = channels.Create(definition.Path, definition.Delivery.History, this);
         _slots = new StreamSlots(definition.Path, definition.Delivery.MaxStreams, hostStreams, metrics, _time);
-        _runtime = new PluginRuntime(definition.Path, _time, logger);
+        _runtime = new PluginRuntime(definition.Path, _time, logger, activity);
         _retryFrame = SseFramer.Retry(TimeSpan.FromMilliseconds(definition.Delivery.RetryMilliseconds));
         RefusalRetry = TimeSpan.FromMilliseconds(Math.Max(1000, definition.Delivery.RetryMilliseconds));
         _refusalRetryFrame = SseFramer.Retry(RefusalRetry);

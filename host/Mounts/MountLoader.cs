@@ -33,14 +33,16 @@ internal sealed partial class MountLoader : IDisposable
     private readonly TimeSpan _startWait;
     private readonly bool _directStreams;
     private readonly Admission.MountAdmission _admission;
+    private readonly PluginActivity _activity;
     private readonly Lock _reloadLock = new();
     private readonly Timer _settle;
     private volatile bool _reloadingFiles;
 
     public MountLoader(MountTable table, PluginFactory factory, IMountChannelFactory channels, IConfiguration configuration,
-        HostMetrics metrics, TimeProvider time, Admission.MountAdmission admission, Microsoft.Extensions.Options.IOptions<SseHostOptions> options,
-        ILogger<MountLoader> logger)
+        HostMetrics metrics, TimeProvider time, Admission.MountAdmission admission, PluginActivity activity,
+        Microsoft.Extensions.Options.IOptions<SseHostOptions> options, ILogger<MountLoader> logger)
     {
+        _activity = activity;
         _admission = admission;
         _directStreams = options.Value.Streams.DirectStreams;
         _time = time;
@@ -220,7 +222,7 @@ internal sealed partial class MountLoader : IDisposable
     /// <summary>Creates a mount and starts its plugin's loading and constructor on a thread of its own.</summary>
     private (Mount Mount, Task Loading) Load(MountDefinition definition)
     {
-        Mount mount = new(definition, _channels, _table.Streams, _metrics, _logger, _time);
+        Mount mount = new(definition, _channels, _table.Streams, _metrics, _logger, _time, _activity);
         mount.BeginLoading();
         Task loading = Task.Factory.StartNew(
             () => Construct(mount),

@@ -9,6 +9,10 @@ internal sealed class MountTable : IAsyncDisposable
     private FrozenDictionary<string, Mount> _byPath = FrozenDictionary<string, Mount>.Empty;
     private volatile bool _shuttingDown;
     private CancellationTokenSource _changes = new();
+    private int _version;
+
+    /// <summary>Changes whenever the mounts do.</summary>
+    public int Version => Volatile.Read(ref _version);
 
     /// <summary>The streams being written now, over all mounts.</summary>
     public Streaming.StreamCounter Streams { get; } = new();
@@ -25,6 +29,7 @@ internal sealed class MountTable : IAsyncDisposable
     public void Set(IEnumerable<Mount> mounts)
     {
         _byPath = mounts.ToFrozenDictionary(m => m.Path, StringComparer.OrdinalIgnoreCase);
+        Interlocked.Increment(ref _version);
         CancellationTokenSource changed = Interlocked.Exchange(ref _changes, new CancellationTokenSource());
         changed.Cancel();
         changed.Dispose();

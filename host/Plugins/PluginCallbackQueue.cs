@@ -13,13 +13,15 @@ internal sealed class PluginCallbackQueue : IThreadPoolWorkItem
 {
     private readonly ConcurrentQueue<PluginCallback> _pending = new();
     private readonly TimeProvider _time;
+    private readonly PluginActivity? _activity;
     private PluginCallback? _current;
     private long _currentSince;
     private int _running;
 
-    public PluginCallbackQueue(TimeProvider time)
+    public PluginCallbackQueue(TimeProvider time, PluginActivity? activity = null)
     {
         _time = time;
+        _activity = activity;
     }
 
     /// <summary>Callbacks waiting their turn.</summary>
@@ -42,6 +44,7 @@ internal sealed class PluginCallbackQueue : IThreadPoolWorkItem
         _pending.Enqueue(callback);
         if (Interlocked.CompareExchange(ref _running, 1, 0) == 0)
         {
+            _activity?.Started();
             ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
         }
     }

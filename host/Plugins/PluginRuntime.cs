@@ -14,16 +14,18 @@ internal sealed partial class PluginRuntime
     private readonly string _path;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly PluginActivity? _activity;
     private volatile ISseService? _service;
     private volatile string? _loadError;
     private long _loadingSince;
 
-    public PluginRuntime(string path, TimeProvider time, ILogger logger)
+    public PluginRuntime(string path, TimeProvider time, ILogger logger, PluginActivity? activity = null)
     {
         _path = path;
         _time = time;
         _logger = logger;
-        Callbacks = new PluginCallbackQueue(time);
+        _activity = activity;
+        Callbacks = new PluginCallbackQueue(time, activity);
     }
 
     /// <summary>The plugin instance, or <see langword="null"/> while it loads, when it failed to, or once disposed.</summary>
@@ -57,7 +59,14 @@ internal sealed partial class PluginRuntime
             : "its plugin has been unloaded");
 
     /// <summary>Marks the plugin's constructor as started (it runs on its own thread).</summary>
-    public void BeginLoading() => Volatile.Write(ref _loadingSince, Math.Max(1, _time.GetTimestamp()));
+    public void BeginLoading()
+    {
+        Volatile.Write(ref _loadingSince, Math.Max(1, _time.GetTimestamp()));
+        _activity?.Started();
+    }
+
+    /// <summary>Whether the plugin is running something the watchdog should look at: its constructor or a callback.</summary>
+    public bool IsBusy => IsLoading || Callbacks.Current is not null || Callbacks.Pending > 0;
 
     /// <summary>Makes the constructed plugin serve.</summary>
     public void Serve(LoadedPlugin plugin)

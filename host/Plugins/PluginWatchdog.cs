@@ -5,7 +5,7 @@ using SsePluginHost.Mounts;
 namespace SsePluginHost.Plugins;
 
 /// <summary>
-/// Looks every second at each mount's plugin: a constructor or a callback that has run longer
+/// Looks every second, while any plugin runs something, at each mount's plugin: a constructor or a callback that has run longer
 /// than <c>SseHost:Plugins:WatchdogSeconds</c> is reported once, with the mount, the plugin and
 /// what it is stuck in. It only reports: the plugin's own mount is what waits.
 /// </summary>
@@ -16,10 +16,12 @@ internal sealed partial class PluginWatchdog : BackgroundService
     private readonly MountTable _table;
     private readonly TimeProvider _time;
     private readonly TimeSpan _limit;
+    private readonly PluginActivity _activity;
     private readonly ILogger<PluginWatchdog> _logger;
 
-    public PluginWatchdog(MountTable table, TimeProvider time, IOptions<SseHostOptions> options, ILogger<PluginWatchdog> logger)
+    public PluginWatchdog(MountTable table, TimeProvider time, PluginActivity activity, IOptions<SseHostOptions> options, ILogger<PluginWatchdog> logger)
     {
+        _activity = activity;
         _table = table;
         _time = time;
         _limit = TimeSpan.FromSeconds(options.Value.Plugins.WatchdogSeconds);
@@ -53,12 +55,18 @@ internal sealed partial class PluginWatchdog : BackgroundService
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using PeriodicTimer timer = new(Period, _time);
         try
         {
-            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+            while (!stoppingToken.IsCancellationRequested)
             {
-                Check();
+                // Asleep while no plugin runs anything; then a look every second until none does.
+                await _activity.WaitAsync(stoppingToken).ConfigureAwait(false);
+                do
+                {
+                    await Task.Delay(Period, _time, stoppingToken).ConfigureAwait(false);
+                    Check();
+                }
+                while (_table.Mounts.Any(m => m.Runtime.IsBusy));
             }
         }
         catch (OperationCanceledException)
