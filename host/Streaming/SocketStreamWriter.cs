@@ -100,10 +100,10 @@ internal sealed class SocketStreamWriter : IThreadPoolWorkItem
                 return;
             }
 
-            if (finished && _session.Reason is Abstractions.SseDisconnectReason.Dropped)
+            if (finished && _session.Reason is Abstractions.SseDisconnectReason.Dropped or Abstractions.SseDisconnectReason.Shutdown)
             {
-                // The client was dropped and is not taking what is left: stop now, rather than
-                // hold the socket and the bytes until it reads or goes away.
+                // The client was dropped (or the host stops) and is not taking what is left:
+                // stop now, rather than hold the socket and the bytes until it reads or goes away.
                 _ended.TrySetResult();
                 return;
             }
@@ -144,7 +144,7 @@ internal sealed class SocketStreamWriter : IThreadPoolWorkItem
         stalled.CancelAfter(StalledSendTimeout);
         try
         {
-            if (!_session.IsConnected && _session.Reason is Abstractions.SseDisconnectReason.Dropped)
+            if (!_session.IsConnected && _session.Reason is Abstractions.SseDisconnectReason.Dropped or Abstractions.SseDisconnectReason.Shutdown)
             {
                 // Closed as this send began (see SseSession.Close): do not wait for the client.
                 _ended.TrySetResult();

@@ -303,10 +303,11 @@ internal sealed class SseSession : ISseClient, IChannelSubscriber
             return effects with { Notify = true };
         }
 
-        // A client gone or too slow is cut off at once, and so is a dropped one that is not
-        // taking what was sent; otherwise what is queued may still go out, for a short while.
+        // A client gone or too slow is cut off at once, and so is a dropped one (or one the host
+        // stops) that is not taking what was sent; otherwise what is queued may still go out,
+        // for a short while.
         bool cut = reason is SseDisconnectReason.SlowConsumer or SseDisconnectReason.ClosedByClient
-            || (reason == SseDisconnectReason.Dropped && Volatile.Read(ref _socketWriter) is { IsSending: true });
+            || (reason is SseDisconnectReason.Dropped or SseDisconnectReason.Shutdown && Volatile.Read(ref _socketWriter) is { IsSending: true });
         return cut ? effects with { StopNow = _connection } : effects with { StopAfterDrain = _connection };
     }
 
