@@ -20,6 +20,11 @@ internal sealed record AdmissionDecision(
     /// <summary>The answer for a path no mount serves.</summary>
     public static readonly AdmissionDecision NotAMount = new(AdmissionOutcome.NotAMount, null, string.Empty);
 
+    /// <summary>The answer for a mount whose plugin failed, is still starting, or was unloaded: 503 with why.</summary>
+    public static AdmissionDecision Unavailable(Mount mount, string subPath) =>
+        new(AdmissionOutcome.Unavailable, mount, subPath, StatusCodes.Status503ServiceUnavailable,
+            $"The service at {mount.Path} is not available: {mount.UnavailableReason}", mount.IsLoading ? 1 : null);
+
     /// <summary>Whether a stream slot was taken for it (given back with <see cref="Mount.ExitStream"/>).</summary>
     public bool HoldsSlot => Outcome == AdmissionOutcome.Stream;
 }

@@ -74,15 +74,17 @@ internal sealed partial class MountAdmission
     {
         ArgumentNullException.ThrowIfNull(request);
         Mount? mount = Match(request.Path, out string subPath);
-        if (mount is null)
-        {
-            return AdmissionDecision.NotAMount;
-        }
+        return mount is null ? AdmissionDecision.NotAMount : Admit(request, mount, subPath);
+    }
 
+    /// <summary>Decides what a request to a mount already matched (<see cref="Match"/>) becomes.</summary>
+    public AdmissionDecision Admit(IAdmissionRequest request, Mount mount, string subPath)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(mount);
         if (mount.Service is null)
         {
-            return new AdmissionDecision(AdmissionOutcome.Unavailable, mount, subPath, StatusCodes.Status503ServiceUnavailable,
-                $"The service at {mount.Path} is not available: {mount.UnavailableReason}", mount.IsLoading ? 1 : null);
+            return AdmissionDecision.Unavailable(mount, subPath);
         }
 
         bool stream = AcceptsEventStream(request.GetHeader("Accept"));

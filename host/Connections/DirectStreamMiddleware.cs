@@ -126,13 +126,13 @@ internal sealed partial class DirectStreamMiddleware
     private AdmissionDecision? Admit(RequestHead head)
     {
         if (!MountAdmission.AcceptsEventStream(head.Get("Accept"))
-            || _admission.Match(head.Path, out _) is not { } mount
+            || _admission.Match(head.Path, out string subPath) is not { } mount
             || !_admission.FastLaneServes(mount))
         {
             return null;
         }
 
-        AdmissionDecision decision = _admission.Admit(new HeadAdmissionRequest(head));
+        AdmissionDecision decision = _admission.Admit(new HeadAdmissionRequest(head), mount, subPath);
         return decision.Outcome is AdmissionOutcome.Stream or AdmissionOutcome.RetryLater or AdmissionOutcome.Unavailable or AdmissionOutcome.Refused
             ? decision
             : null;
@@ -159,8 +159,7 @@ internal sealed partial class DirectStreamMiddleware
         if (service is null)
         {
             // Unloaded since admission (a reload replaced it): as admission would say now.
-            return MountDispatcher.WriteErrorAsync(exchange, StatusCodes.Status503ServiceUnavailable,
-                $"The service at {mount.Path} is not available: {mount.UnavailableReason}");
+            return AdmissionResponses.WriteAsync(exchange, AdmissionDecision.Unavailable(mount, subPath), head.Path);
         }
 
         SseRequest request = DirectRequestReader.Create(head, mount.Path, subPath, connection.RemoteEndPoint);

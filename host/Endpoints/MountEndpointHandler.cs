@@ -49,8 +49,8 @@ internal sealed class MountEndpointHandler
             if (decision.Mount.Service is not { } service)
             {
                 // Unloaded since admission (a reload replaced it): as admission would say now.
-                await MountDispatcher.WriteErrorAsync(exchange, StatusCodes.Status503ServiceUnavailable,
-                    $"The service at {decision.Mount.Path} is not available: {decision.Mount.UnavailableReason}").ConfigureAwait(false);
+                await AdmissionResponses.WriteAsync(exchange, AdmissionDecision.Unavailable(decision.Mount, decision.SubPath), context.Request.Path.Value ?? "/")
+                    .ConfigureAwait(false);
                 return;
             }
 

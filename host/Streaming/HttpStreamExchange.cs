@@ -47,10 +47,7 @@ internal sealed class HttpStreamExchange(HttpContext context) : IStreamExchange
         return context.Response.WriteAsync(text, Encoding.UTF8, context.RequestAborted);
     }
 
-    public Task RefuseWithRetryAsync(Mount mount, string why) => RefuseWithRetryAsync(context, mount, why);
-
-    /// <inheritdoc cref="IStreamExchange.RefuseWithRetryAsync"/>
-    public static async Task RefuseWithRetryAsync(HttpContext context, Mount mount, string why)
+    public async Task RefuseWithRetryAsync(Mount mount, string why)
     {
         mount.Metrics.Refused(mount.Path);
         SetEventStreamHeaders(context);
