@@ -11,14 +11,19 @@ fi
 
 export DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1
 
-# The browser test (BrowserChatTests) drives Debian's chromium with the npm package playwright-core.
-if ! command -v chromium >/dev/null 2>&1; then
+# The browser tests drive Debian's chromium with the npm package playwright-core; the backplane
+# tests run real redis-server processes, and nginx as the load balancer in front of several hosts.
+missing=()
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v redis-server >/dev/null 2>&1 || [ -x /usr/bin/redis-server ] || missing+=(redis-server)
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx-light)
+if [ ${#missing[@]} -gt 0 ]; then
   sudo=""
   if [ "$(id -u)" -ne 0 ]; then
     sudo="sudo"
   fi
   $sudo env DEBIAN_FRONTEND=noninteractive apt-get update
-  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}"
 fi
 if ! command -v npm >/dev/null 2>&1; then
   echo "error: Node.js 20 or later (node, npm) is needed for the browser test: https://nodejs.org" >&2

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Primitives;
 using SsePluginHost.Admission;
+using SsePluginHost.Backplane;
 using SsePluginHost.Channels;
 using SsePluginHost.Configuration;
 using SsePluginHost.Connections;
@@ -92,6 +93,10 @@ public static class SseHostApplication
         }
 
         ((IEndpointRouteBuilder)app).DataSources.Add(app.Services.GetRequiredService<MountEndpointDataSource>());
+        app.MapHealthChecks(PublishApi.Prefix + "/health", new Microsoft.AspNetCore.Diagnostics.HealthChecks.HealthCheckOptions
+        {
+            ResponseWriter = HealthResponse.WriteAsync,
+        });
         PublishApi.Map(app);
 
         // After the mounts: a mount at / serves GET / itself.
@@ -131,7 +136,17 @@ public static class SseHostApplication
             configuration.GetValue($"{SseHostOptions.SectionName}:{nameof(SseHostOptions.ShutdownTimeoutSeconds)}", 5.0)));
         services.AddMetrics();
         services.AddSingleton<HostMetrics>();
-        services.AddSingleton<IMountChannelFactory, InProcessMountChannelFactory>();
+        if (configuration.GetSection($"{SseHostOptions.SectionName}:Backplane").Get<BackplaneOptions>() is { UsesRedis: true })
+        {
+            services.AddSingleton<RedisBackplane>();
+            services.AddSingleton<IMountChannelFactory, RedisMountChannelFactory>();
+        }
+        else
+        {
+            services.AddSingleton<IMountChannelFactory, InProcessMountChannelFactory>();
+        }
+
+        services.AddHealthChecks().AddCheck<BackplaneHealthCheck>("backplane");
         services.AddSingleton<MountTable>();
         services.AddSingleton<MountStatusBoard>();
         services.AddSingleton<PluginFactory>();

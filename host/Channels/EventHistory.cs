@@ -92,6 +92,19 @@ internal sealed class EventHistory
         return true;
     }
 
+    /// <summary>
+    /// Forgets every event and id (the positions they stood for no longer exist); the next event
+    /// appended must have the sequence after the newest one appended so far.
+    /// </summary>
+    public void Clear()
+    {
+        Array.Clear(_ring);
+        _sequenceById.Clear();
+        _firstSequence = _nextSequence;
+        LastId = null;
+        _lastEvictedId = null;
+    }
+
     /// <summary>Drops the events older than the age limit.</summary>
     public void Expire()
     {

@@ -18,7 +18,13 @@ internal interface IMountChannel : IDisposable
     /// Publishes an event to every subscriber, in the one order all of them see, and records it
     /// for replay. The event gets the channel's next id unless it brings its own.
     /// </summary>
-    PublishReceipt Publish(EventBody body);
+    /// <returns>
+    /// Completes once the event has been handed to this host's subscribers (at once in process;
+    /// after the round trip through Redis, or once Redis is back, with the Redis channel). Fails
+    /// with <see cref="ChannelUnavailableException"/> when the channel could not take it.
+    /// </returns>
+    /// <exception cref="ArgumentException">The event's own id cannot be framed (nothing is published).</exception>
+    ValueTask<PublishReceipt> PublishAsync(EventBody body);
 
     /// <summary>Sends an event to one session of the mount (no id, not recorded).</summary>
     /// <returns>Whether the session was found and took it.</returns>
@@ -33,4 +39,13 @@ internal interface IMountChannel : IDisposable
 
     /// <summary>How many events the history holds now.</summary>
     int HistoryCount { get; }
+
+    /// <summary>How many subscribers of this host get live events now.</summary>
+    int SubscriberCount { get; }
+
+    /// <summary>
+    /// Whether an event published now goes out at once: always in process; with Redis, while it
+    /// is reachable (otherwise events wait in a bounded buffer until it is back).
+    /// </summary>
+    bool IsAvailable { get; }
 }

@@ -30,6 +30,9 @@ public sealed class SseHostOptions
     /// <summary>The publish API for other processes: HTTP under <c>/_host/</c>, a Unix socket, UDP.</summary>
     public PublishOptions Publish { get; set; } = new();
 
+    /// <summary>What carries events between hosts: nothing (the default) or a shared Redis.</summary>
+    public BackplaneOptions Backplane { get; set; } = new();
+
     /// <summary>Delivery settings for every mount; a mount's entry may override each of them.</summary>
     public MountSettings MountDefaults { get; set; } = new();
 

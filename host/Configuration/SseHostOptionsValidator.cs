@@ -53,6 +53,11 @@ internal sealed class SseHostOptionsValidator : IValidateOptions<SseHostOptions>
             failures.Add(pluginProblem);
         }
 
+        if (options.Backplane.Validate() is { } backplaneProblem)
+        {
+            failures.Add(backplaneProblem);
+        }
+
         if (options.MountDefaults.Validate() is { } problem)
         {
             failures.Add($"SseHost:MountDefaults: {problem}.");

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.Extensions.Options;
 using SsePluginHost.Abstractions;
+using SsePluginHost.Channels;
 using SsePluginHost.Configuration;
 using SsePluginHost.Mounts;
 using SsePluginHost.Status;
@@ -105,9 +106,34 @@ internal sealed partial class PublishApi
             return Results.Json(new PublishResult(target.Path, sessionId, null, sent ? 1 : 0));
         }
 
-        int delivered = target.Broadcast(sseEvent, out string id);
-        LogPublished(_logger, target.Path, sseEvent.EventType ?? "message", delivered);
-        return Results.Json(new PublishResult(target.Path, null, id, delivered));
+        if (!target.Channel.IsAvailable)
+        {
+            return Unavailable(context, target.Path);
+        }
+
+        PublishReceipt receipt;
+        try
+        {
+            receipt = await target.BroadcastAsync(sseEvent).ConfigureAwait(false);
+        }
+        catch (ChannelUnavailableException)
+        {
+            return Unavailable(context, target.Path);
+        }
+
+        LogPublished(_logger, target.Path, sseEvent.EventType ?? "message", receipt.Delivered);
+        return Results.Json(new PublishResult(target.Path, null, receipt.Id, receipt.Delivered));
+    }
+
+    /// <summary>
+    /// 503 with <c>Retry-After</c>: the mount's backplane (Redis) is away, so the event was not
+    /// taken; the publisher tries again later and nothing is lost without it knowing.
+    /// </summary>
+    private static IResult Unavailable(HttpContext context, string path)
+    {
+        context.Response.Headers.RetryAfter = "2";
+        return Results.Text($"{path} cannot take events now: its backplane (Redis) is away. Nothing was published; try again later.\n", "text/plain",
+            statusCode: StatusCodes.Status503ServiceUnavailable);
     }
 
     private IResult ListMounts() => Results.Json(_board.Read().Select(m => new MountInfo(

@@ -143,18 +143,31 @@ internal sealed partial class Mount : ISseMount, IDirectRecipients, IAsyncDispos
 
     /// <summary>
     /// Frames one event (here, once, outside any lock) and publishes it to the mount's channel,
-    /// which gives it its id and hands it to every subscribed session; never waits for any one of them.
+    /// which gives it its id and hands it to every subscribed session; never waits for any one of
+    /// them, nor for Redis. Returns how many sessions of this host took it, or, when the channel
+    /// delivers later (through Redis), how many are subscribed now.
     /// </summary>
-    public int Broadcast(SseEvent sseEvent) => Broadcast(sseEvent, out _);
+    public int Broadcast(SseEvent sseEvent)
+    {
+        ValueTask<PublishReceipt> publishing = BroadcastAsync(sseEvent);
+        if (publishing.IsCompletedSuccessfully)
+        {
+            return publishing.Result.Delivered;
+        }
 
-    /// <summary>Broadcasts an event and says which id it got.</summary>
-    public int Broadcast(SseEvent sseEvent, out string id)
+        int subscribed = _channel.SubscriberCount;
+        _ = ObserveAsync(publishing);
+        return subscribed;
+    }
+
+    /// <summary>Broadcasts an event; completes with its id once this host's sessions have it.</summary>
+    /// <exception cref="ChannelUnavailableException">The channel could not take it (Redis away and its buffer full).</exception>
+    public ValueTask<PublishReceipt> BroadcastAsync(SseEvent sseEvent)
     {
         EventBody body = EventBody.From(sseEvent);
-        PublishReceipt receipt = _channel.Publish(body);
-        id = receipt.Id;
+        ValueTask<PublishReceipt> publishing = _channel.PublishAsync(body);
         _metrics.Broadcast(Path);
-        return receipt.Delivered;
+        return publishing;
     }
 
     /// <summary>Sends an event to one session through the channel; false when it is not open here.</summary>
@@ -254,6 +267,19 @@ internal sealed partial class Mount : ISseMount, IDirectRecipients, IAsyncDispos
 
     /// <inheritdoc cref="DisposeAsync(TimeSpan)"/>
     public async ValueTask DisposeAsync() => await DisposeAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+
+    /// <summary>Waits for a broadcast nobody awaits, so that its failure (logged by the channel) is observed.</summary>
+    private static async Task ObserveAsync(ValueTask<PublishReceipt> publishing)
+    {
+        try
+        {
+            await publishing.ConfigureAwait(false);
+        }
+        catch (ChannelUnavailableException)
+        {
+            // The channel said so in its log, once per outage.
+        }
+    }
 
     [LoggerMessage(EventId = 21, Level = LogLevel.Debug, Message = "{Path}: session {SessionId} left ({Reason})")]
     private static partial void LogLeft(ILogger logger, string path, string sessionId, SseDisconnectReason reason);

@@ -1,5 +1,6 @@
 using System.Globalization;
 using SsePluginHost.Abstractions;
+using SsePluginHost.Channels;
 using SsePluginHost.Mounts;
 using SsePluginHost.Status;
 using SsePluginHost.Streaming;
@@ -13,6 +14,8 @@ internal sealed class ConsoleCommands
 {
     public const string Usage =
         "commands: help | list | clients <path> | broadcast <path> <event> <data> | send <session> <event> <data> | drop <session> | reload | quit";
+
+    private static readonly TimeSpan ConsoleWait = TimeSpan.FromSeconds(2);
 
     private readonly MountTable _table;
     private readonly IHostApplicationLifetime _lifetime;
@@ -140,8 +143,23 @@ internal sealed class ConsoleCommands
             return;
         }
 
-        int sent = mount.Broadcast(eventType, data);
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"sent to {sent} clients at {mount.Path}"));
+        // The console is its own thread: it may wait a moment for the round trip through Redis.
+        Task<PublishReceipt> publishing = mount.BroadcastAsync(new SseEvent(eventType, data)).AsTask();
+        try
+        {
+            if (publishing.Wait(ConsoleWait))
+            {
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"sent to {publishing.Result.Delivered} clients at {mount.Path}"));
+                return;
+            }
+        }
+        catch (AggregateException ex) when (ex.InnerException is ChannelUnavailableException)
+        {
+            output.WriteLine($"error: {mount.Path} cannot take events now: its backplane (Redis) is away and its buffer is full");
+            return;
+        }
+
+        output.WriteLine($"queued at {mount.Path}: its backplane (Redis) is away; it goes out when Redis is back");
     }
 
     private void Send(string sessionId, string eventType, string data, TextWriter output)

@@ -18,4 +18,12 @@ internal sealed record ResetNotice(
         SseFramer.Frame("reset", JsonSerializer.Serialize(new ResetNotice(lastEventId, overLimits
             ? "the events after this id are more than this client may have queued; resynchronise"
             : "the events after this id are no longer available; resynchronise")));
+
+    /// <summary>
+    /// Frames the <c>reset</c> event sent to a client in the middle of its stream: events after
+    /// <paramref name="lastEventId"/> were lost on the way (the backplane lost them or its data),
+    /// for the reason given.
+    /// </summary>
+    public static byte[] Live(string lastEventId, string reason) =>
+        SseFramer.Frame("reset", JsonSerializer.Serialize(new ResetNotice(lastEventId, reason)));
 }

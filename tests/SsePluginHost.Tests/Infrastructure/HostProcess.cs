@@ -126,6 +126,17 @@ internal sealed partial class HostProcess : IAsyncDisposable
         return _process.ExitCode;
     }
 
+    /// <summary>Kills the process by its PID (SIGKILL), as a crash or the OOM killer would, and waits until it has gone.</summary>
+    public async Task KillAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+
+        await _process.WaitForExitAsync();
+    }
+
     /// <summary>Sends SIGTERM to the process, by its PID, as systemd or Ctrl+C would.</summary>
     public async Task TerminateAsync()
     {

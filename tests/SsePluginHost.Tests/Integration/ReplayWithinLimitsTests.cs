@@ -244,8 +244,7 @@ public sealed class ReplayWithinLimitsTests(ITestOutputHelper output)
         List<string> ids = new(count);
         for (int i = first; i < first + count; i++)
         {
-            mount.Broadcast(new SseEvent("n", i.ToString(CultureInfo.InvariantCulture) + " " + Payload), out string id);
-            ids.Add(id);
+            ids.Add(mount.BroadcastAsync(new SseEvent("n", i.ToString(CultureInfo.InvariantCulture) + " " + Payload)).Result.Id);
         }
 
         return ids;

@@ -66,12 +66,25 @@ internal sealed class FakeMountChannel(IDirectRecipients recipients) : IMountCha
 
     public int HistoryCount => 0;
 
-    public PublishReceipt Publish(EventBody body)
+    public int SubscriberCount
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _subscriptions.Count;
+            }
+        }
+    }
+
+    public bool IsAvailable => true;
+
+    public ValueTask<PublishReceipt> PublishAsync(EventBody body)
     {
         lock (_lock)
         {
             _published.Add(body);
-            return NextReceipt;
+            return new ValueTask<PublishReceipt>(NextReceipt);
         }
     }
 

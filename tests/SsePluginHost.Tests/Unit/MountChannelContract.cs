@@ -20,7 +20,7 @@ namespace SsePluginHost.Tests.Unit;
 /// lives in this test assembly). Every channel created is disposed after the test.
 /// </para>
 /// <para>
-/// The tests do not assume that delivery happens inside <see cref="IMountChannel.Publish"/>: they
+/// The tests do not assume that delivery happens inside <see cref="IMountChannel.PublishAsync"/>: they
 /// wait (with a generous timeout, never a fixed delay) for the events a subscriber must get. Where
 /// a test shows that a subscriber got nothing more, it waits for a later event to reach another
 /// subscriber first, which assumes that a channel hands each event to all the subscribers of this
@@ -47,12 +47,20 @@ public abstract class MountChannelContract : IDisposable
 
     public void Dispose()
     {
-        foreach (IMountChannel channel in _channels)
-        {
-            channel.Dispose();
-        }
-
+        Dispose(true);
         GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Disposes every channel the test created; a derived class disposes what it made for them after.</summary>
+    protected virtual void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            foreach (IMountChannel channel in _channels)
+            {
+                channel.Dispose();
+            }
+        }
     }
 
     [Fact]
@@ -62,7 +70,7 @@ public abstract class MountChannelContract : IDisposable
         (RecordingSubscriber first, _, ChannelStart firstStart) = Subscribe(channel, ReplayFrom.Now);
         (RecordingSubscriber second, _, _) = Subscribe(channel, ReplayFrom.Now);
 
-        List<PublishReceipt> receipts = [.. Enumerable.Range(0, 50).Select(i => channel.Publish(Body("tick", $"n={i}")))];
+        List<PublishReceipt> receipts = [.. Enumerable.Range(0, 50).Select(i => PublishNow(channel, Body("tick", $"n={i}")))];
 
         await first.WaitForEventsAsync(50);
         await second.WaitForEventsAsync(50);
@@ -90,15 +98,15 @@ public abstract class MountChannelContract : IDisposable
     public async Task Delivered_counts_the_subscribers_that_took_the_event()
     {
         IMountChannel channel = Channel();
-        Assert.Equal(0, channel.Publish(Body("e", "nobody listens")).Delivered);
+        Assert.Equal(0, PublishNow(channel, Body("e", "nobody listens")).Delivered);
         (RecordingSubscriber taker, _, _) = Subscribe(channel, ReplayFrom.Now);
         (RecordingSubscriber refuser, _, _) = Subscribe(channel, ReplayFrom.Now);
         (RecordingSubscriber other, _, _) = Subscribe(channel, ReplayFrom.Now);
         refuser.Refuse = true;
 
-        PublishReceipt two = channel.Publish(Body("e", "two of three"));
+        PublishReceipt two = PublishNow(channel, Body("e", "two of three"));
         other.Refuse = true;
-        PublishReceipt one = channel.Publish(Body("e", "one of three"));
+        PublishReceipt one = PublishNow(channel, Body("e", "one of three"));
 
         Assert.Equal(2, two.Delivered);
         Assert.Equal(1, one.Delivered);
@@ -113,8 +121,8 @@ public abstract class MountChannelContract : IDisposable
         (RecordingSubscriber subscriber, _, _) = Subscribe(channel, ReplayFrom.Now);
         byte[] body = SseFramer.FrameBody("order", "{\"n\":17}");
 
-        PublishReceipt own = channel.Publish(new EventBody(body, "order-17"));
-        PublishReceipt next = channel.Publish(Body("order", "{\"n\":18}"));
+        PublishReceipt own = PublishNow(channel, new EventBody(body, "order-17"));
+        PublishReceipt next = PublishNow(channel, Body("order", "{\"n\":18}"));
 
         Assert.Equal("order-17", own.Id);
         Assert.NotEqual("order-17", next.Id);
@@ -136,9 +144,9 @@ public abstract class MountChannelContract : IDisposable
         // it refuses: no hole in the order, the history and its limits intact.
         IMountChannel channel = Channel(count: 3);
         (RecordingSubscriber witness, _, _) = Subscribe(channel, ReplayFrom.Now);
-        string first = channel.Publish(Body("e", "first")).Id;
+        string first = PublishNow(channel, Body("e", "first")).Id;
 
-        Assert.ThrowsAny<ArgumentException>(() => channel.Publish(Body("e", "bad", "line\nbreak")));
+        Assert.ThrowsAny<ArgumentException>(() => PublishNow(channel, Body("e", "bad", "line\nbreak")));
         string[] later = Publish(channel, 5);
 
         await witness.WaitForEventsAsync(6);
@@ -168,7 +176,7 @@ public abstract class MountChannelContract : IDisposable
                 Assert.True(go.SignalAndWait(TimeSpan.FromSeconds(30)));
                 for (int i = 0; i < PerPublisher; i++)
                 {
-                    mine[i] = channel.Publish(Body("p" + p, i.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+                    mine[i] = PublishNow(channel, Body("p" + p, i.ToString(System.Globalization.CultureInfo.InvariantCulture)));
                 }
 
                 return mine;
@@ -243,7 +251,7 @@ public abstract class MountChannelContract : IDisposable
                         }
                     }
 
-                    published[i] = channel.Publish(Body("n", i.ToString(System.Globalization.CultureInfo.InvariantCulture))).Id;
+                    published[i] = PublishNow(channel, Body("n", i.ToString(System.Globalization.CultureInfo.InvariantCulture))).Id;
                     Volatile.Write(ref count, i + 1);
                     if (i + 1 >= Volatile.Read(ref wanted))
                     {
@@ -299,7 +307,7 @@ public abstract class MountChannelContract : IDisposable
         await witness.WaitForEventsAsync(10);
 
         (RecordingSubscriber subscriber, _, ChannelStart start) = Subscribe(channel, ReplayFrom.Sequence(witness.Events[3].Sequence));
-        string later = channel.Publish(Body("e", "later")).Id;
+        string later = PublishNow(channel, Body("e", "later")).Id;
 
         Assert.False(start.Reset);
         Assert.Equal(ids[4..], start.Replay.Select(e => e.Id));
@@ -334,7 +342,7 @@ public abstract class MountChannelContract : IDisposable
 
         (RecordingSubscriber byId, _, ChannelStart idStart) = Subscribe(channel, ReplayFrom.Id(ids[^1]));
         (RecordingSubscriber bySequence, _, ChannelStart sequenceStart) = Subscribe(channel, ReplayFrom.Sequence(head));
-        string next = channel.Publish(Body("e", "next")).Id;
+        string next = PublishNow(channel, Body("e", "next")).Id;
 
         foreach ((RecordingSubscriber subscriber, ChannelStart start) in new[] { (byId, idStart), (bySequence, sequenceStart) })
         {
@@ -374,7 +382,7 @@ public abstract class MountChannelContract : IDisposable
             (RecordingSubscriber subscriber, _, ChannelStart start) = Subscribe(channel, ReplayFrom.Id(evicted));
             Assert.True(start.Reset, evicted);
             Assert.Empty(start.Replay);
-            string later = channel.Publish(Body("e", "later")).Id;
+            string later = PublishNow(channel, Body("e", "later")).Id;
             await subscriber.WaitForEventsAsync(1);
             Assert.Equal([later], subscriber.EventIds);
         }
@@ -437,7 +445,7 @@ public abstract class MountChannelContract : IDisposable
         Assert.False(recentStart.Reset);
         Assert.Equal(recent[2..], recentStart.Replay.Select(e => e.Id));
         Assert.Equal(5, channel.HistoryCount);
-        string later = channel.Publish(Body("e", "later")).Id;
+        string later = PublishNow(channel, Body("e", "later")).Id;
         await tooOld.WaitForEventsAsync(1);
         Assert.Equal([later], tooOld.EventIds);
 
@@ -482,7 +490,7 @@ public abstract class MountChannelContract : IDisposable
         (RecordingSubscriber upToDate, _, ChannelStart newest) = Subscribe(channel, ReplayFrom.Id(ids[2]));
         Assert.False(newest.Reset);
         Assert.Empty(newest.Replay);
-        string later = channel.Publish(Body("e", "later")).Id;
+        string later = PublishNow(channel, Body("e", "later")).Id;
         await upToDate.WaitForEventsAsync(1);
         Assert.Equal([later], upToDate.EventIds);
     }
@@ -493,13 +501,13 @@ public abstract class MountChannelContract : IDisposable
         IMountChannel channel = Channel();
         (RecordingSubscriber leaving, IDisposable subscription, _) = Subscribe(channel, ReplayFrom.Now);
         (RecordingSubscriber staying, _, _) = Subscribe(channel, ReplayFrom.Now);
-        string first = channel.Publish(Body("e", "1")).Id;
+        string first = PublishNow(channel, Body("e", "1")).Id;
         await leaving.WaitForEventsAsync(1);
 
         subscription.Dispose();
-        PublishReceipt second = channel.Publish(Body("e", "2"));
+        PublishReceipt second = PublishNow(channel, Body("e", "2"));
         subscription.Dispose();
-        PublishReceipt third = channel.Publish(Body("e", "3"));
+        PublishReceipt third = PublishNow(channel, Body("e", "3"));
 
         Assert.Equal(1, second.Delivered);
         Assert.Equal(1, third.Delivered);
@@ -531,7 +539,7 @@ public abstract class MountChannelContract : IDisposable
             }
         };
 
-        PublishReceipt[] receipts = [.. Enumerable.Range(1, 6).Select(i => channel.Publish(Body("e", i.ToString(System.Globalization.CultureInfo.InvariantCulture))))];
+        PublishReceipt[] receipts = [.. Enumerable.Range(1, 6).Select(i => PublishNow(channel, Body("e", i.ToString(System.Globalization.CultureInfo.InvariantCulture))))];
 
         string[] ids = [.. receipts.Select(r => r.Id)];
         await bystander.WaitForEventsAsync(6);
@@ -581,11 +589,11 @@ public abstract class MountChannelContract : IDisposable
     {
         IMountChannel channel = Channel();
         (RecordingSubscriber witness, _, _) = Subscribe(channel, ReplayFrom.Now);
-        string before = channel.Publish(Body("e", "before")).Id;
+        string before = PublishNow(channel, Body("e", "before")).Id;
 
         channel.SendTo("session-a", Body("private", "one"));
         channel.SendTo("session-a", new EventBody(SseFramer.FrameBody("private", "two"), "own-2"));
-        string after = channel.Publish(Body("e", "after")).Id;
+        string after = PublishNow(channel, Body("e", "after")).Id;
 
         Assert.Equal(2, channel.HistoryCount);
         await witness.WaitForEventsAsync(2);
@@ -611,7 +619,7 @@ public abstract class MountChannelContract : IDisposable
         ];
         byte[][] bodies = [.. events.Select(e => SseFramer.FrameBody(e.Type, e.Data))];
 
-        string[] ids = [.. bodies.Select(b => channel.Publish(new EventBody(b, null)).Id)];
+        string[] ids = [.. bodies.Select(b => PublishNow(channel, new EventBody(b, null)).Id)];
 
         await subscriber.WaitForEventsAsync(events.Length);
         IReadOnlyList<ChannelEvent> received = subscriber.Events;
@@ -689,7 +697,16 @@ public abstract class MountChannelContract : IDisposable
         return (subscriber, subscription, start);
     }
 
+    /// <summary>Publishes an event and waits (a generous while at most) until the channel has handed it to this host's subscribers.</summary>
+    private protected static PublishReceipt PublishNow(IMountChannel channel, EventBody body)
+    {
+        ValueTask<PublishReceipt> publishing = channel.PublishAsync(body);
+        return publishing.IsCompleted
+            ? publishing.Result
+            : publishing.AsTask().WaitAsync(TimeSpan.FromSeconds(30)).GetAwaiter().GetResult();
+    }
+
     /// <summary>Publishes numbered events and returns their ids.</summary>
     private protected static string[] Publish(IMountChannel channel, int count) =>
-        [.. Enumerable.Range(0, count).Select(i => channel.Publish(Body("e", i.ToString(System.Globalization.CultureInfo.InvariantCulture))).Id)];
+        [.. Enumerable.Range(0, count).Select(i => PublishNow(channel, Body("e", i.ToString(System.Globalization.CultureInfo.InvariantCulture))).Id)];
 }

@@ -66,11 +66,11 @@ public sealed class MountTests : IAsyncLifetime
     }
 
     [Fact]
-    public void Broadcast_publishes_one_framed_body_without_an_id_line_and_returns_what_the_receipt_says()
+    public async Task Broadcast_publishes_one_framed_body_without_an_id_line_and_returns_what_the_receipt_says()
     {
         Channel.NextReceipt = new PublishReceipt("node-b:42", 7);
 
-        int delivered = _mount.Broadcast(new SseEvent("news", "line one\nline two"), out string id);
+        (string id, int delivered) = await _mount.BroadcastAsync(new SseEvent("news", "line one\nline two"));
 
         Assert.Equal(7, delivered);
         Assert.Equal("node-b:42", id);
@@ -85,11 +85,11 @@ public sealed class MountTests : IAsyncLifetime
     }
 
     [Fact]
-    public void A_broadcast_with_its_own_id_passes_the_id_to_the_channel_and_keeps_it_out_of_the_body()
+    public async Task A_broadcast_with_its_own_id_passes_the_id_to_the_channel_and_keeps_it_out_of_the_body()
     {
         Channel.NextReceipt = new PublishReceipt("order-9", 1);
 
-        _mount.Broadcast(new SseEvent("order", "{}", "order-9"), out string id);
+        string id = (await _mount.BroadcastAsync(new SseEvent("order", "{}", "order-9"))).Id;
 
         EventBody body = Assert.Single(Channel.Published);
         Assert.Equal("order-9", body.OwnId);

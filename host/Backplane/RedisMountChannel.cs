@@ -1,0 +1,640 @@
+using System.Globalization;
+using SsePluginHost.Channels;
+using SsePluginHost.Configuration;
+using SsePluginHost.Streaming;
+using StackExchange.Redis;
+
+namespace SsePluginHost.Backplane;
+
+/// <summary>
+/// A mount's channel shared by every host that serves the mount, through one Redis: the mount's
+/// events are entries of a Redis Stream, and their ids are the stream's ids, the same on every
+/// node. Each node reads the stream in order and hands each entry to its own subscribers, so a
+/// client gets the same events, in the same order, with the same ids, whichever node it is on.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Publishing runs one script in Redis that numbers the event (a counter next to the stream),
+/// appends it, trims the stream and notifies the nodes (pub/sub). Notifications only wake the
+/// reader: it reads the stream from its own position, so a lost notification costs nothing but a
+/// moment, and the numbers show a gap (entries trimmed before this node read them) or a Redis
+/// that lost its data, which end in a <c>reset</c> event for the clients.
+/// </para>
+/// <para>
+/// Each node keeps the mount's history (its <see cref="HistorySettings"/>) from what it read, so
+/// replay, hand-over to live and the history's limits are those of the in-process channel. A new
+/// node loads the newest events from the stream first, so a client that fails over to it with
+/// <c>Last-Event-ID</c> gets exactly what it missed.
+/// </para>
+/// <para>
+/// While Redis is away, what is published here waits in a bounded buffer and goes out, in order,
+/// once it is back (after this node has read what reached Redis before: nothing twice). Past the
+/// bound an event is refused (<see cref="ChannelUnavailableException"/>) and, once Redis is back,
+/// a reset entry tells every node's clients that they may have missed events.
+/// </para>
+/// </remarks>
+internal sealed partial class RedisMountChannel : IMountChannel
+{
+    private const int ReadBatch = 1_000;
+    private static readonly TimeSpan SafetyPoll = TimeSpan.FromSeconds(5);
+
+    // KEYS: stream, counter. ARGV: length to keep, body, own id, node, token, kind ('e' event,
+    // 'r' reset), age to keep in ms (0: no age trim), the channel to notify.
+    private const string PublishScript = """
+        local s = redis.call('INCR', KEYS[2])
+        local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 's', s, 'k', ARGV[6], 'b', ARGV[2], 'o', ARGV[3], 'n', ARGV[4], 't', ARGV[5])
+        local age = tonumber(ARGV[7])
+        if age > 0 then
+          local now = redis.call('TIME')
+          local oldest = (tonumber(now[1]) * 1000) + math.floor(tonumber(now[2]) / 1000) - age
+          if oldest > 0 then
+            redis.call('XTRIM', KEYS[1], 'MINID', '~', string.format('%.0f', oldest))
+          end
+        end
+        redis.call('PUBLISH', ARGV[8], id)
+        return id
+        """;
+
+    private readonly RedisBackplane _backplane;
+    private readonly ChannelFanOut _fanOut;
+    private readonly IDirectRecipients _recipients;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly string _path;
+    private readonly HistorySettings _history;
+    private readonly RedisKey[] _keys;
+    private readonly RedisChannel _notifications;
+    private readonly RedisValue _notificationName;
+    private readonly RedisValue _keep;
+    private readonly RedisValue _keepAgeMs;
+    private readonly RedisValue _node;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly SemaphoreSlim _wake = new(0, 1);
+    private readonly Task _reader;
+
+    // What was published here and has not come back from the stream yet (under _outLock).
+    private readonly Lock _outLock = new();
+    private readonly Dictionary<long, Pending> _pending = [];
+    private readonly SortedDictionary<long, Pending> _buffer = [];
+    private bool _direct;
+    private bool _lostWhileAway;
+    private bool _disposed;
+    private long _nextToken;
+
+    // The reader's position in the stream (only the reader touches them).
+    private string _lastId = "0-0";
+    private long _lastNumber;
+    private bool _synced;
+    private volatile bool _checkPositions;
+
+    public RedisMountChannel(string mountPath, HistorySettings history, IDirectRecipients recipients, RedisBackplane backplane, TimeProvider time, ILogger logger)
+    {
+        _path = mountPath;
+        _history = history;
+        _recipients = recipients;
+        _backplane = backplane;
+        _time = time;
+        _logger = logger;
+        _fanOut = new ChannelFanOut(history, time);
+        string mount = mountPath == "/" ? "(root)" : mountPath.TrimStart('/');
+        _keys = [backplane.Key("mount", mount, "events"), backplane.Key("mount", mount, "number")];
+        _notificationName = backplane.Key("mount", mount, "published");
+        _notifications = RedisChannel.Literal((string)_notificationName!);
+        _keep = Math.Max(history.Count, backplane.StreamLength);
+        _keepAgeMs = history.MaxAgeSeconds > 0 ? (long)Math.Ceiling((history.MaxAgeSeconds + 60) * 1000) : 0;
+        _node = backplane.NodeId;
+        _backplane.Restored += OnRestored;
+        _reader = Task.Run(RunAsync);
+    }
+
+    public int HistoryCount => _fanOut.HistoryCount;
+
+    public int SubscriberCount => _fanOut.SubscriberCount;
+
+    public bool IsAvailable
+    {
+        get
+        {
+            lock (_outLock)
+            {
+                return _direct && _backplane.IsConnected;
+            }
+        }
+    }
+
+    /// <summary>How many events published here wait for Redis now.</summary>
+    public int Buffered
+    {
+        get
+        {
+            lock (_outLock)
+            {
+                return _buffer.Count;
+            }
+        }
+    }
+
+    /// <summary>Completes once the channel has read the stream up to now and can serve replay (for tests and start-up).</summary>
+    public Task Ready => _ready.Task;
+
+    private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public ValueTask<PublishReceipt> PublishAsync(EventBody body)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        if (body.OwnId is { } ownId)
+        {
+            // Refused here, before anything is sent, like the in-process channel does.
+            SseFramer.WithId(ownId, []);
+        }
+
+        Pending pending = new(Interlocked.Increment(ref _nextToken), body);
+        bool send;
+        lock (_outLock)
+        {
+            if (_disposed)
+            {
+                return ValueTask.FromException<PublishReceipt>(new ChannelUnavailableException($"{_path} was closed."));
+            }
+
+            if (_direct)
+            {
+                send = true;
+            }
+            else if (_buffer.Count >= _backplane.OutageBufferEvents)
+            {
+                bool first = !_lostWhileAway;
+                _lostWhileAway = true;
+                if (first)
+                {
+                    LogBufferFull(_logger, _path, _backplane.OutageBufferEvents);
+                }
+
+                return ValueTask.FromException<PublishReceipt>(new ChannelUnavailableException(
+                    $"{_path}: Redis is away and {_backplane.OutageBufferEvents} events already wait for it."));
+            }
+            else
+            {
+                _buffer.Add(pending.Token, pending);
+                send = false;
+            }
+
+            _pending.Add(pending.Token, pending);
+        }
+
+        if (send)
+        {
+            _ = Send(pending);
+        }
+
+        return new ValueTask<PublishReceipt>(pending.Done.Task);
+    }
+
+    public bool SendTo(string sessionId, EventBody body)
+    {
+        ArgumentNullException.ThrowIfNull(sessionId);
+        ArgumentNullException.ThrowIfNull(body);
+        byte[] frame = body.OwnId is null ? body.Bytes : SseFramer.WithId(body.OwnId, body.Bytes);
+        return _recipients.Deliver(sessionId, frame);
+    }
+
+    public IDisposable Subscribe(IChannelSubscriber subscriber, ReplayFrom from, out ChannelStart start) =>
+        _fanOut.Subscribe(subscriber, from, out start);
+
+    public void Dispose()
+    {
+        List<Pending> abandoned;
+        lock (_outLock)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+            _direct = false;
+            abandoned = [.. _pending.Values];
+            _pending.Clear();
+            _buffer.Clear();
+        }
+
+        _backplane.Restored -= OnRestored;
+        _stopping.Cancel();
+        foreach (Pending pending in abandoned)
+        {
+            pending.Done.TrySetException(new ChannelUnavailableException($"{_path} was closed before Redis took the event."));
+        }
+
+        _ = _backplane.Subscriber.UnsubscribeAsync(_notifications, null, CommandFlags.FireAndForget);
+        _fanOut.Clear();
+        _ready.TrySetCanceled();
+    }
+
+    private void Wake()
+    {
+        try
+        {
+            if (_wake.CurrentCount == 0)
+            {
+                _wake.Release();
+            }
+        }
+        catch (SemaphoreFullException)
+        {
+            // Already woken.
+        }
+    }
+
+    private void OnRestored()
+    {
+        _checkPositions = true;
+        Wake();
+    }
+
+    private Task Send(Pending pending)
+    {
+        Task<RedisResult> sending = _backplane.Database.ScriptEvaluateAsync(PublishScript, _keys,
+            [_keep, pending.Body.Bytes, pending.Body.OwnId ?? string.Empty, _node, pending.Token, "e", _keepAgeMs, _notificationName]);
+        _ = sending.ContinueWith(
+            static (task, state) => ((Pending)state!).Channel!.OnSendFailed((Pending)state!, task.Exception!.InnerException!),
+            pending with { Channel = this },
+            CancellationToken.None,
+            TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
+        return sending;
+    }
+
+    private void OnSendFailed(Pending failed, Exception error)
+    {
+        bool connection = error is RedisConnectionException or RedisTimeoutException or TimeoutException;
+        Pending? original;
+        lock (_outLock)
+        {
+            if (!_pending.TryGetValue(failed.Token, out original))
+            {
+                // It came back through the stream meanwhile: it was written after all.
+                return;
+            }
+
+            if (connection && !_disposed)
+            {
+                // Whether Redis wrote it is not known: the reader finds out (it reads what Redis
+                // has first) and only what it does not find is sent again, in order.
+                _direct = false;
+                _buffer[original.Token] = original;
+            }
+            else
+            {
+                _pending.Remove(original.Token);
+            }
+        }
+
+        if (connection)
+        {
+            Wake();
+            return;
+        }
+
+        LogPublishFailed(_logger, _path, error.Message);
+        original.Done.TrySetException(new ChannelUnavailableException($"{_path}: Redis refused the event: {error.Message}", error));
+    }
+
+    private async Task RunAsync()
+    {
+        CancellationToken stopping = _stopping.Token;
+        try
+        {
+            await _backplane.Subscriber.SubscribeAsync(_notifications, (_, _) => Wake()).ConfigureAwait(false);
+        }
+        catch (RedisException)
+        {
+            // Not reachable now: StackExchange.Redis subscribes again once it is.
+        }
+
+        while (!stopping.IsCancellationRequested)
+        {
+            try
+            {
+                if (_backplane.IsConnected)
+                {
+                    if (!_synced)
+                    {
+                        await SyncAsync().ConfigureAwait(false);
+                    }
+                    else if (_checkPositions)
+                    {
+                        _checkPositions = false;
+                        await CheckPositionsAsync().ConfigureAwait(false);
+                    }
+
+                    await CatchUpAsync().ConfigureAwait(false);
+                    _ready.TrySetResult();
+                    await FlushAsync().ConfigureAwait(false);
+                }
+            }
+            catch (Exception ex) when (ex is RedisException or TimeoutException)
+            {
+                lock (_outLock)
+                {
+                    _direct = false;
+                }
+
+                _checkPositions = true;
+            }
+            catch (ObjectDisposedException) when (stopping.IsCancellationRequested)
+            {
+                return;
+            }
+
+            try
+            {
+                await _wake.WaitAsync(SafetyPoll, stopping).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Loads the newest events (up to the history's count and age) as this node's history, and
+    /// takes the stream's end as the position to read from.
+    /// </summary>
+    private async Task SyncAsync()
+    {
+        IDatabase database = _backplane.Database;
+        StreamEntry[] newest = await database.StreamRangeAsync(_keys[0], "-", "+", Math.Max(1, _history.Count), Order.Descending).ConfigureAwait(false);
+        RedisValue number = await database.StringGetAsync(_keys[1]).ConfigureAwait(false);
+        long nowMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        long now = _time.GetTimestamp();
+        List<Entry> entries = [];
+        for (int i = newest.Length - 1; i >= 0; i--)
+        {
+            if (Entry.Read(newest[i]) is { } entry)
+            {
+                entries.Add(entry);
+            }
+        }
+
+        lock (_fanOut.Lock)
+        {
+            int skip = Math.Max(0, entries.Count - _history.Count);
+            for (int i = skip; i < entries.Count; i++)
+            {
+                Entry entry = entries[i];
+                long ageMs = Math.Max(0, nowMs - entry.Milliseconds);
+                if (entry.IsEvent && (_history.MaxAgeSeconds <= 0 || ageMs < _history.MaxAgeSeconds * 1000))
+                {
+                    _fanOut.RecordLocked(entry.WireId, entry.Frame(), now - (ageMs * _time.TimestampFrequency / 1000));
+                }
+            }
+        }
+
+        if (entries.Count > 0)
+        {
+            _lastId = entries[^1].StreamId;
+            _lastNumber = entries[^1].Number;
+        }
+        else
+        {
+            _lastNumber = number.IsNull ? 0 : (long)number;
+        }
+
+        _synced = true;
+    }
+
+    /// <summary>After Redis was away: whether it still has the positions this node read up to (it may have restarted empty).</summary>
+    private async Task CheckPositionsAsync()
+    {
+        RedisValue number = await _backplane.Database.StringGetAsync(_keys[1]).ConfigureAwait(false);
+        long current = number.IsNull ? 0 : (long)number;
+        if (current < _lastNumber)
+        {
+            Reset(RedisLostItsData, current);
+            _lastId = "0-0";
+        }
+    }
+
+    private async Task CatchUpAsync()
+    {
+        while (true)
+        {
+            StreamEntry[] read = await _backplane.Database.StreamRangeAsync(_keys[0], "(" + _lastId, "+", ReadBatch).ConfigureAwait(false);
+            if (read.Length == 0)
+            {
+                return;
+            }
+
+            Deliver(read);
+            if (read.Length < ReadBatch)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>Hands what was read to this node's subscribers, in order, and completes what was published here.</summary>
+    private void Deliver(StreamEntry[] read)
+    {
+        List<Entry> entries = new(read.Length);
+        foreach (StreamEntry streamEntry in read)
+        {
+            if (Entry.Read(streamEntry) is { } entry)
+            {
+                entries.Add(entry);
+            }
+        }
+
+        byte[]?[] frames = new byte[entries.Count][];
+        for (int i = 0; i < entries.Count; i++)
+        {
+            frames[i] = entries[i].IsEvent ? entries[i].Frame() : null;
+        }
+
+        List<(long Token, string Id, int Delivered)>? mine = null;
+        long now = _time.GetTimestamp();
+        lock (_fanOut.Lock)
+        {
+            for (int i = 0; i < entries.Count; i++)
+            {
+                Entry entry = entries[i];
+                if (entry.Number != _lastNumber + 1)
+                {
+                    ResetLocked(entry.Number <= _lastNumber ? RedisLostItsData : EventsTrimmedUnread, now);
+                }
+
+                _lastNumber = entry.Number;
+                _lastId = entry.StreamId;
+                int delivered = 0;
+                if (frames[i] is { } frame)
+                {
+                    delivered = _fanOut.DeliverLocked(entry.WireId, frame, now);
+                }
+                else
+                {
+                    ResetLocked(EventsLostWhileAway, now);
+                }
+
+                if (entry.Token > 0 && string.Equals(entry.Node, _backplane.NodeId, StringComparison.Ordinal))
+                {
+                    (mine ??= []).Add((entry.Token, entry.WireId, delivered));
+                }
+            }
+        }
+
+        if (mine is null)
+        {
+            return;
+        }
+
+        foreach ((long token, string id, int delivered) in mine)
+        {
+            Pending? pending;
+            lock (_outLock)
+            {
+                if (_pending.Remove(token, out pending))
+                {
+                    _buffer.Remove(token);
+                }
+            }
+
+            pending?.Done.TrySetResult(new PublishReceipt(id, delivered));
+        }
+    }
+
+    /// <summary>Sends, in order, what waited for Redis (after a reset entry if some of it was refused); then publishing goes straight out again.</summary>
+    private async Task FlushAsync()
+    {
+        while (true)
+        {
+            List<Pending> waiting;
+            bool lost;
+            lock (_outLock)
+            {
+                if (_disposed)
+                {
+                    return;
+                }
+
+                if (_buffer.Count == 0 && !_lostWhileAway)
+                {
+                    _direct = _backplane.IsConnected;
+                    return;
+                }
+
+                waiting = [.. _buffer.Values];
+                _buffer.Clear();
+                lost = _lostWhileAway;
+                _lostWhileAway = false;
+            }
+
+            if (lost)
+            {
+                await _backplane.Database.ScriptEvaluateAsync(PublishScript, _keys,
+                    [_keep, Array.Empty<byte>(), string.Empty, _node, 0, "r", _keepAgeMs, _notificationName]).ConfigureAwait(false);
+            }
+
+            // Sent one after the other without waiting (StackExchange.Redis pipelines them, in
+            // order); their completions come from the stream, read by this loop afterwards.
+            Task[] sends = [.. waiting.Select(Send)];
+            if (waiting.Count > 0)
+            {
+                LogFlushed(_logger, _path, waiting.Count);
+            }
+
+            // A failure put what failed back in the buffer; the loop tries again once Redis is back.
+            await Task.WhenAll(sends).ConfigureAwait(false);
+        }
+    }
+
+    private void Reset(string reason, long number)
+    {
+        lock (_fanOut.Lock)
+        {
+            ResetLocked(reason, _time.GetTimestamp());
+            _lastNumber = number;
+        }
+    }
+
+    /// <summary>Tells every subscriber that it may have missed events, and forgets the history a replay could no longer join up. Under the fan-out's lock.</summary>
+    private void ResetLocked(string reason, long now)
+    {
+        string last = _fanOut.LastIdLocked ?? _lastId;
+        LogReset(_logger, _path, reason);
+        _fanOut.NoticeLocked(ResetNotice.Live(last, reason), now);
+        _fanOut.ClearHistoryLocked();
+    }
+
+    private const string RedisLostItsData = "the backplane (Redis) lost its data; resynchronise";
+    private const string EventsTrimmedUnread = "this host fell too far behind the backplane (Redis) and events were trimmed before it read them; resynchronise";
+    private const string EventsLostWhileAway = "events published while the backplane (Redis) was away were lost; resynchronise";
+
+    [LoggerMessage(EventId = 84, Level = LogLevel.Warning, Message = "{Path}: Redis is away and {Limit} events already wait for it; further events are refused (publish API: 503) and clients get reset once it is back")]
+    private static partial void LogBufferFull(ILogger logger, string path, int limit);
+
+    [LoggerMessage(EventId = 85, Level = LogLevel.Information, Message = "{Path}: sent {Count} events that waited for Redis")]
+    private static partial void LogFlushed(ILogger logger, string path, int count);
+
+    [LoggerMessage(EventId = 86, Level = LogLevel.Warning, Message = "{Path}: clients told to resynchronise (reset): {Reason}")]
+    private static partial void LogReset(ILogger logger, string path, string reason);
+
+    [LoggerMessage(EventId = 87, Level = LogLevel.Error, Message = "{Path}: Redis refused an event: {Reason}")]
+    private static partial void LogPublishFailed(ILogger logger, string path, string reason);
+
+    /// <summary>One event published here, until it comes back from the stream.</summary>
+    private sealed record Pending(long Token, EventBody Body)
+    {
+        public TaskCompletionSource<PublishReceipt> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public RedisMountChannel? Channel { get; init; }
+    }
+
+    /// <summary>One entry of the stream as the channel reads it.</summary>
+    private sealed record Entry(string StreamId, long Number, bool IsEvent, byte[] Body, string? OwnId, string Node, long Token)
+    {
+        /// <summary>The id clients see: the publisher's own, or the stream's.</summary>
+        public string WireId => OwnId ?? StreamId;
+
+        /// <summary>The milliseconds part of the stream id: when Redis took the entry.</summary>
+        public long Milliseconds => long.TryParse(StreamId.AsSpan(0, Math.Max(0, StreamId.IndexOf('-', StringComparison.Ordinal))), NumberStyles.None, CultureInfo.InvariantCulture, out long ms) ? ms : 0;
+
+        public byte[] Frame() => SseFramer.WithId(WireId, Body);
+
+        public static Entry? Read(StreamEntry entry)
+        {
+            long number = 0;
+            bool isEvent = true;
+            byte[] body = [];
+            string? ownId = null;
+            string node = string.Empty;
+            long token = 0;
+            foreach (NameValueEntry field in entry.Values)
+            {
+                switch ((string?)field.Name)
+                {
+                    case "s":
+                        number = (long)field.Value;
+                        break;
+                    case "k":
+                        isEvent = field.Value != "r";
+                        break;
+                    case "b":
+                        body = (byte[]?)field.Value ?? [];
+                        break;
+                    case "o":
+                        ownId = field.Value.IsNullOrEmpty ? null : (string?)field.Value;
+                        break;
+                    case "n":
+                        node = (string?)field.Value ?? string.Empty;
+                        break;
+                    case "t":
+                        token = (long)field.Value;
+                        break;
+                }
+            }
+
+            return number > 0 ? new Entry(entry.Id!, number, isEvent, body, ownId, node, token) : null;
+        }
+    }
+}

@@ -1,0 +1,13 @@
+using SsePluginHost.Channels;
+using SsePluginHost.Configuration;
+
+namespace SsePluginHost.Backplane;
+
+/// <summary>Makes <see cref="RedisMountChannel"/>s: every host that shares the Redis serves the same events of a mount.</summary>
+internal sealed class RedisMountChannelFactory(RedisBackplane backplane, TimeProvider time, ILoggerFactory loggers) : IMountChannelFactory
+{
+    private readonly ILogger _logger = loggers.CreateLogger<RedisMountChannel>();
+
+    public IMountChannel Create(string mountPath, HistorySettings history, IDirectRecipients recipients) =>
+        new RedisMountChannel(mountPath, history, recipients, backplane, time, _logger);
+}

@@ -1,0 +1,199 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.ServerSentEvents;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using SsePluginHost.Tests.Infrastructure;
+
+namespace SsePluginHost.Tests.Integration;
+
+/// <summary>
+/// Several host executables and one real <c>redis-server</c> behave as one host: a broadcast from
+/// any source on any node reaches every node's clients once, in one order, with one id; a client
+/// whose node is killed fails over to another with <c>Last-Event-ID</c> and misses nothing.
+/// </summary>
+[Collection(RedisCollection.Name)]
+public sealed partial class ScaleOutTests(RedisFixture redis)
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
+
+    [Fact]
+    public async Task A_broadcast_from_any_source_on_any_node_reaches_every_nodes_clients_once_in_one_order_with_the_same_ids()
+    {
+        int udpPort = FreeUdpPort();
+        string socketDirectory = TestPaths.NewTempDirectory();
+        string socket = Path.Combine(socketDirectory, "publish.sock");
+        await using HostCluster cluster = await HostCluster.StartAsync(redis.Server, 3, i => i switch
+        {
+            0 => $$""", "Publish": { "Udp": { "Enabled": true, "Port": {{udpPort}} } }""",
+            1 => $$""", "Publish": { "UnixSocket": { "Path": "{{socket}}" } }""",
+            _ => string.Empty,
+        });
+        await using SseStream chatter = await SseStream.OpenAsync(new Uri(cluster.Addresses[2], "/chat?nick=chatter"));
+        SseStream[] clients = [.. await Task.WhenAll(cluster.Addresses.Select(a => SseStream.OpenAsync(new Uri(a, "/chat"))))];
+        try
+        {
+            using HttpClient node1 = new() { BaseAddress = cluster.Addresses[0] };
+            using HttpClient node3 = new() { BaseAddress = cluster.Addresses[2] };
+            using HttpClient viaSocket = UnixSocketHttp.Create(socket);
+            using UdpClient udp = new(AddressFamily.InterNetwork);
+
+            // Five sources on three nodes, not waiting for one another.
+            Task<HttpResponseMessage> api = node1.PostAsJsonAsync("/_host/publish/chat", new { @event = "api", data = "from the publish API on node 1" });
+            Task<int> datagram = udp.SendAsync(Encoding.UTF8.GetBytes("/chat udp\nfrom UDP on node 1"), new IPEndPoint(IPAddress.Loopback, udpPort)).AsTask();
+            Task console = cluster.Nodes[1].CommandAsync("broadcast /chat console from the console of node 2");
+            Task<HttpResponseMessage> unix = viaSocket.PostAsJsonAsync("/_host/publish/chat", new { @event = "unix", data = "from the Unix socket of node 2" });
+            Task<HttpResponseMessage> plugin = node3.GetAsync(new Uri($"/chat?session={chatter.SessionId}&msg=from+the+plugin+on+node+3", UriKind.Relative));
+            Assert.Equal(HttpStatusCode.OK, (await api).StatusCode);
+            Assert.Equal(HttpStatusCode.OK, (await unix).StatusCode);
+            Assert.Equal(HttpStatusCode.OK, (await plugin).StatusCode);
+            await datagram;
+            await console;
+
+            // Every client reads until it has the five; then a last event shows that nothing came twice.
+            string[] wanted = ["api", "udp", "console", "unix", "message"];
+            List<SseItem<string>>[] seen = await Task.WhenAll(clients.Select(c => ReadUntilAsync(c, wanted, l => wanted.All(w => l.Any(e => e.EventType == w)))));
+            HttpResponseMessage end = await node3.PostAsJsonAsync("/_host/publish/chat", new { @event = "end", data = "the last one" });
+            string endId = (await end.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+            for (int i = 0; i < clients.Length; i++)
+            {
+                seen[i].AddRange(await ReadUntilAsync(clients[i], ["end", .. wanted], l => l.Any(e => e.EventType == "end")));
+            }
+
+            List<(string Type, string Id, string Data)> reference = [.. seen[0].Select(e => (e.EventType, e.EventId!, e.Data))];
+            Assert.Equal(6, reference.Count);
+            Assert.Equal(wanted.Append("end").Order(StringComparer.Ordinal), reference.Select(e => e.Type).Order(StringComparer.Ordinal));
+            Assert.All(reference, e => Assert.Matches(StreamId(), e.Id));
+            Assert.Equal(endId, reference[^1].Id);
+            Assert.Equal(6, reference.Select(e => e.Id).Distinct(StringComparer.Ordinal).Count());
+            Assert.Equal("from the console of node 2", reference.Single(e => e.Type == "console").Data);
+            Assert.Contains("from the plugin on node 3", reference.Single(e => e.Type == "message").Data, StringComparison.Ordinal);
+            foreach (List<SseItem<string>> other in seen[1..])
+            {
+                Assert.Equal(reference, other.Select(e => (e.EventType, e.EventId!, e.Data)));
+            }
+        }
+        finally
+        {
+            foreach (SseStream client in clients)
+            {
+                await client.DisposeAsync();
+            }
+
+            Directory.Delete(socketDirectory, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task A_client_whose_node_is_killed_fails_over_to_another_with_Last_Event_ID_and_gets_every_event_exactly_once()
+    {
+        const int Total = 400;
+        await using HostCluster cluster = await HostCluster.StartAsync(redis.Server, 2);
+        using HttpClient publisher = new() { BaseAddress = cluster.Addresses[1] };
+        SseStream client = await SseStream.OpenAsync(new Uri(cluster.Addresses[0], "/chat"));
+        List<string> published = [];
+        List<string> received = [];
+        TaskCompletionSource halfway = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        // The publisher keeps publishing (through node 2) while node 1 dies under the client.
+        Task publishing = Task.Run(async () =>
+        {
+            for (int i = 0; i < Total; i++)
+            {
+                HttpResponseMessage answer = await publisher.PostAsJsonAsync("/_host/publish/chat", new { @event = "tick", data = i.ToString(CultureInfo.InvariantCulture) });
+                Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+                published.Add((await answer.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!);
+                if (i == Total / 4)
+                {
+                    await halfway.Task.WaitAsync(Patience);
+                }
+            }
+        });
+
+        try
+        {
+            while (received.Count < Total / 8)
+            {
+                SseItem<string> item = await client.NextAsync(Patience);
+                Assert.NotEqual("reset", item.EventType);
+                if (item.EventType == "tick")
+                {
+                    received.Add(item.EventId!);
+                }
+            }
+
+            await cluster.Nodes[0].KillAsync();
+            halfway.TrySetResult();
+
+            // What was already read stays read; the stream of the dead node ends.
+            while (await TryNextAsync(client) is { } item)
+            {
+                if (item.EventType == "tick")
+                {
+                    received.Add(item.EventId!);
+                }
+            }
+        }
+        finally
+        {
+            await client.DisposeAsync();
+        }
+
+        await using SseStream failedOver = await SseStream.OpenAsync(new Uri(cluster.Addresses[1], "/chat"), new Dictionary<string, string> { ["Last-Event-ID"] = received[^1] });
+        while (received.Count < Total)
+        {
+            SseItem<string> item = await failedOver.NextAsync(Patience);
+            Assert.NotEqual("reset", item.EventType);
+            if (item.EventType == "tick")
+            {
+                received.Add(item.EventId!);
+            }
+        }
+
+        await publishing;
+
+        // Every id once, in the order published: a duplicate or a gap would show here.
+        Assert.Equal(published, received);
+    }
+
+    private static async Task<SseItem<string>?> TryNextAsync(SseStream stream)
+    {
+        try
+        {
+            return await stream.NextAsync(Patience);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or IOException or HttpRequestException or System.Threading.Channels.ChannelClosedException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Reads the events of the given types until <paramref name="done"/> says so.</summary>
+    private static async Task<List<SseItem<string>>> ReadUntilAsync(SseStream stream, string[] types, Func<List<SseItem<string>>, bool> done)
+    {
+        List<SseItem<string>> seen = [];
+        while (!done(seen))
+        {
+            SseItem<string> item = await stream.NextAsync(Patience);
+            Assert.NotEqual("reset", item.EventType);
+            if (types.Contains(item.EventType))
+            {
+                seen.Add(item);
+            }
+        }
+
+        return seen;
+    }
+
+    private static int FreeUdpPort()
+    {
+        using UdpClient probe = new(new IPEndPoint(IPAddress.Loopback, 0));
+        return ((IPEndPoint)probe.Client.LocalEndPoint!).Port;
+    }
+
+    [GeneratedRegex(@"^\d+-\d+$")]
+    private static partial Regex StreamId();
+}
