@@ -1,3 +1,4 @@
+using SsePluginHost.Abstractions;
 using System.Globalization;
 using SsePluginHost.Channels;
 using SsePluginHost.Configuration;
@@ -67,7 +68,8 @@ internal sealed partial class RedisMountChannel : IMountChannel
     private readonly RedisValue _notificationName;
     private readonly RedisValue _keep;
     private readonly RedisValue _keepAgeMs;
-    private readonly RedisValue _node;
+    private readonly string _publisher;
+    private readonly Action<RedisChannel, RedisValue> _onNotification;
     private readonly CancellationTokenSource _stopping = new();
     private readonly SemaphoreSlim _wake = new(0, 1);
     private readonly Task _reader;
@@ -96,13 +98,17 @@ internal sealed partial class RedisMountChannel : IMountChannel
         _time = time;
         _logger = logger;
         _fanOut = new ChannelFanOut(history, time);
-        string mount = mountPath == "/" ? "(root)" : mountPath.TrimStart('/');
+        // The mount's keys share a hash tag, so that the script may use both on a Redis Cluster.
+        string mount = "{" + (mountPath == "/" ? "(root)" : mountPath.TrimStart('/')) + "}";
         _keys = [backplane.Key("mount", mount, "events"), backplane.Key("mount", mount, "number")];
         _notificationName = backplane.Key("mount", mount, "published");
         _notifications = RedisChannel.Literal((string)_notificationName!);
         _keep = Math.Max(history.Count, backplane.StreamLength);
         _keepAgeMs = history.MaxAgeSeconds > 0 ? (long)Math.Ceiling((history.MaxAgeSeconds + 60) * 1000) : 0;
-        _node = backplane.NodeId;
+        // Two channels of one mount can overlap on a node (a reload makes the new one before the
+        // old one is retired): each has its own publisher id, so that neither takes the other's.
+        _publisher = backplane.NodeId + "/" + Guid.NewGuid().ToString("N")[..8];
+        _onNotification = (_, _) => Wake();
         _backplane.Restored += OnRestored;
         _reader = Task.Run(RunAsync);
     }
@@ -111,16 +117,7 @@ internal sealed partial class RedisMountChannel : IMountChannel
 
     public int SubscriberCount => _fanOut.SubscriberCount;
 
-    public bool IsAvailable
-    {
-        get
-        {
-            lock (_outLock)
-            {
-                return _direct && _backplane.IsConnected;
-            }
-        }
-    }
+    public bool IsAvailable => _backplane.IsConnected && !Volatile.Read(ref _disposed);
 
     /// <summary>How many events published here wait for Redis now.</summary>
     public int Buffered
@@ -148,7 +145,7 @@ internal sealed partial class RedisMountChannel : IMountChannel
             SseFramer.WithId(ownId, []);
         }
 
-        Pending pending = new(Interlocked.Increment(ref _nextToken), body);
+        Pending pending = new(Interlocked.Increment(ref _nextToken), body, this);
         bool send;
         lock (_outLock)
         {
@@ -225,7 +222,7 @@ internal sealed partial class RedisMountChannel : IMountChannel
             pending.Done.TrySetException(new ChannelUnavailableException($"{_path} was closed before Redis took the event."));
         }
 
-        _ = _backplane.Subscriber.UnsubscribeAsync(_notifications, null, CommandFlags.FireAndForget);
+        _ = _backplane.Subscriber.UnsubscribeAsync(_notifications, _onNotification, CommandFlags.FireAndForget);
         _fanOut.Clear();
         _ready.TrySetCanceled();
     }
@@ -251,15 +248,36 @@ internal sealed partial class RedisMountChannel : IMountChannel
         Wake();
     }
 
-    private Task Send(Pending pending)
+    /// <summary>
+    /// Runs the publish script for one event. <paramref name="flags"/> is
+    /// <see cref="CommandFlags.NoScriptCache"/> for what waited for Redis: just after it came back
+    /// it may not know the script yet, and the retry after <c>NOSCRIPT</c> could overtake later events.
+    /// </summary>
+    private Task Send(Pending pending, CommandFlags flags = CommandFlags.None)
     {
-        Task<RedisResult> sending = _backplane.Database.ScriptEvaluateAsync(PublishScript, _keys,
-            [_keep, pending.Body.Bytes, pending.Body.OwnId ?? string.Empty, _node, pending.Token, "e", _keepAgeMs, _notificationName]);
+        Task<RedisResult> sending;
+        try
+        {
+            sending = _backplane.Database.ScriptEvaluateAsync(PublishScript, _keys,
+            [_keep, pending.Body.Bytes, pending.Body.OwnId ?? string.Empty, _publisher, pending.Token, "e", _keepAgeMs, _notificationName], flags);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            OnSendFailed(pending, ex);
+            return Task.CompletedTask;
+        }
+
         _ = sending.ContinueWith(
-            static (task, state) => ((Pending)state!).Channel!.OnSendFailed((Pending)state!, task.Exception!.InnerException!),
-            pending with { Channel = this },
+            static (task, state) => ((Pending)state!).Channel.OnSendFailed((Pending)state!, task.Exception!.InnerException!),
+            pending,
             CancellationToken.None,
             TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
+        _ = sending.ContinueWith(
+            static (task, state) => ((Pending)state!).StreamId = (string?)task.Result,
+            pending,
+            CancellationToken.None,
+            TaskContinuationOptions.OnlyOnRanToCompletion | TaskContinuationOptions.ExecuteSynchronously,
             TaskScheduler.Default);
         return sending;
     }
@@ -304,9 +322,9 @@ internal sealed partial class RedisMountChannel : IMountChannel
         CancellationToken stopping = _stopping.Token;
         try
         {
-            await _backplane.Subscriber.SubscribeAsync(_notifications, (_, _) => Wake()).ConfigureAwait(false);
+            await _backplane.Subscriber.SubscribeAsync(_notifications, _onNotification).ConfigureAwait(false);
         }
-        catch (RedisException)
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
             // Not reachable now: StackExchange.Redis subscribes again once it is.
         }
@@ -332,18 +350,24 @@ internal sealed partial class RedisMountChannel : IMountChannel
                     await FlushAsync().ConfigureAwait(false);
                 }
             }
-            catch (Exception ex) when (ex is RedisException or TimeoutException)
+            catch (Exception) when (stopping.IsCancellationRequested)
             {
+                return;
+            }
+            catch (Exception ex)
+            {
+                // Redis went away or answered something unexpected: nothing goes out directly
+                // until the loop has read up to date again; it tries again when woken.
                 lock (_outLock)
                 {
                     _direct = false;
                 }
 
                 _checkPositions = true;
-            }
-            catch (ObjectDisposedException) when (stopping.IsCancellationRequested)
-            {
-                return;
+                if (ex is not (RedisConnectionException or TimeoutException))
+                {
+                    LogReaderFailed(_logger, _path, ex.GetType().Name, ex.Message);
+                }
             }
 
             try
@@ -412,7 +436,9 @@ internal sealed partial class RedisMountChannel : IMountChannel
         if (current < _lastNumber)
         {
             Reset(RedisLostItsData, current);
-            _lastId = "0-0";
+            FailSent(RedisLostItsData);
+            _synced = false;
+            await SyncAsync().ConfigureAwait(false);
         }
     }
 
@@ -427,6 +453,10 @@ internal sealed partial class RedisMountChannel : IMountChannel
             }
 
             Deliver(read);
+
+            // Past every entry read, even one that is not ours to read (written by something else).
+            _lastId = read[^1].Id!;
+            FailPassed();
             if (read.Length < ReadBatch)
             {
                 return;
@@ -476,7 +506,7 @@ internal sealed partial class RedisMountChannel : IMountChannel
                     ResetLocked(EventsLostWhileAway, now);
                 }
 
-                if (entry.Token > 0 && string.Equals(entry.Node, _backplane.NodeId, StringComparison.Ordinal))
+                if (entry.Token > 0 && string.Equals(entry.Node, _publisher, StringComparison.Ordinal))
                 {
                     (mine ??= []).Add((entry.Token, entry.WireId, delivered));
                 }
@@ -531,13 +561,29 @@ internal sealed partial class RedisMountChannel : IMountChannel
 
             if (lost)
             {
-                await _backplane.Database.ScriptEvaluateAsync(PublishScript, _keys,
-                    [_keep, Array.Empty<byte>(), string.Empty, _node, 0, "r", _keepAgeMs, _notificationName]).ConfigureAwait(false);
+                try
+                {
+                    await _backplane.Database.ScriptEvaluateAsync(PublishScript, _keys,
+                        [_keep, Array.Empty<byte>(), string.Empty, _publisher, 0, "r", _keepAgeMs, _notificationName], CommandFlags.NoScriptCache).ConfigureAwait(false);
+                }
+                catch (Exception) when (!_stopping.IsCancellationRequested)
+                {
+                    lock (_outLock)
+                    {
+                        _lostWhileAway = true;
+                        foreach (Pending pending in waiting)
+                        {
+                            _buffer.TryAdd(pending.Token, pending);
+                        }
+                    }
+
+                    throw;
+                }
             }
 
             // Sent one after the other without waiting (StackExchange.Redis pipelines them, in
             // order); their completions come from the stream, read by this loop afterwards.
-            Task[] sends = [.. waiting.Select(Send)];
+            Task[] sends = [.. waiting.Select(p => Send(p, CommandFlags.NoScriptCache))];
             if (waiting.Count > 0)
             {
                 LogFlushed(_logger, _path, waiting.Count);
@@ -566,6 +612,62 @@ internal sealed partial class RedisMountChannel : IMountChannel
         _fanOut.ClearHistoryLocked();
     }
 
+    /// <summary>
+    /// Fails what was published here, taken by Redis, and then lost with its data: it will never
+    /// come back from the stream.
+    /// </summary>
+    private void FailSent(string reason)
+    {
+        List<Pending> lost;
+        lock (_outLock)
+        {
+            lost = [.. _pending.Values.Where(p => p.StreamId is not null && !_buffer.ContainsKey(p.Token))];
+            foreach (Pending pending in lost)
+            {
+                _pending.Remove(pending.Token);
+            }
+        }
+
+        foreach (Pending pending in lost)
+        {
+            pending.Done.TrySetException(new ChannelUnavailableException($"{_path}: {reason}"));
+        }
+    }
+
+    /// <summary>
+    /// Fails what was published here and taken by Redis at a position the reader has passed
+    /// without finding it (trimmed before this node read it): it will never come back.
+    /// </summary>
+    private void FailPassed()
+    {
+        List<Pending>? passed = null;
+        lock (_outLock)
+        {
+            if (_pending.Count == 0)
+            {
+                return;
+            }
+
+            foreach (Pending pending in _pending.Values)
+            {
+                if (pending.StreamId is { } id && !_buffer.ContainsKey(pending.Token) && StreamIds.Compare(id, _lastId) <= 0)
+                {
+                    (passed ??= []).Add(pending);
+                }
+            }
+
+            foreach (Pending pending in passed ?? [])
+            {
+                _pending.Remove(pending.Token);
+            }
+        }
+
+        foreach (Pending pending in passed ?? [])
+        {
+            pending.Done.TrySetException(new ChannelUnavailableException($"{_path}: {EventsTrimmedUnread}"));
+        }
+    }
+
     private const string RedisLostItsData = "the backplane (Redis) lost its data; resynchronise";
     private const string EventsTrimmedUnread = "this host fell too far behind the backplane (Redis) and events were trimmed before it read them; resynchronise";
     private const string EventsLostWhileAway = "events published while the backplane (Redis) was away were lost; resynchronise";
@@ -579,15 +681,31 @@ internal sealed partial class RedisMountChannel : IMountChannel
     [LoggerMessage(EventId = 86, Level = LogLevel.Warning, Message = "{Path}: clients told to resynchronise (reset): {Reason}")]
     private static partial void LogReset(ILogger logger, string path, string reason);
 
+    [LoggerMessage(EventId = 88, Level = LogLevel.Error, Message = "{Path}: reading the mount's stream failed ({ExceptionType}: {Reason}); trying again")]
+    private static partial void LogReaderFailed(ILogger logger, string path, string exceptionType, string reason);
+
     [LoggerMessage(EventId = 87, Level = LogLevel.Error, Message = "{Path}: Redis refused an event: {Reason}")]
     private static partial void LogPublishFailed(ILogger logger, string path, string reason);
 
     /// <summary>One event published here, until it comes back from the stream.</summary>
-    private sealed record Pending(long Token, EventBody Body)
+    private sealed class Pending(long token, EventBody body, RedisMountChannel channel)
     {
+        public long Token { get; } = token;
+
+        public EventBody Body { get; } = body;
+
+        public RedisMountChannel Channel { get; } = channel;
+
         public TaskCompletionSource<PublishReceipt> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        public RedisMountChannel? Channel { get; init; }
+        /// <summary>The id Redis gave it, once the script has answered.</summary>
+        public string? StreamId
+        {
+            get => Volatile.Read(ref _streamId);
+            set => Volatile.Write(ref _streamId, value);
+        }
+
+        private string? _streamId;
     }
 
     /// <summary>One entry of the stream as the channel reads it.</summary>
@@ -614,7 +732,7 @@ internal sealed partial class RedisMountChannel : IMountChannel
                 switch ((string?)field.Name)
                 {
                     case "s":
-                        number = (long)field.Value;
+                        _ = field.Value.TryParse(out number);
                         break;
                     case "k":
                         isEvent = field.Value != "r";
@@ -629,12 +747,13 @@ internal sealed partial class RedisMountChannel : IMountChannel
                         node = (string?)field.Value ?? string.Empty;
                         break;
                     case "t":
-                        token = (long)field.Value;
+                        _ = field.Value.TryParse(out token);
                         break;
                 }
             }
 
-            return number > 0 ? new Entry(entry.Id!, number, isEvent, body, ownId, node, token) : null;
+            // An own id that cannot be framed did not come from a host: the entry is skipped.
+            return number > 0 && (ownId is null || SseEvent.IsValidField(ownId)) ? new Entry(entry.Id!, number, isEvent, body, ownId, node, token) : null;
         }
     }
 }

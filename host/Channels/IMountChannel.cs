@@ -44,8 +44,9 @@ internal interface IMountChannel : IDisposable
     int SubscriberCount { get; }
 
     /// <summary>
-    /// Whether an event published now goes out at once: always in process; with Redis, while it
-    /// is reachable (otherwise events wait in a bounded buffer until it is back).
+    /// Whether an event published now goes out: always in process; with Redis, while it is
+    /// reachable (otherwise events wait in a bounded buffer until it is back; just after it is
+    /// back they may wait a moment while this host catches up).
     /// </summary>
     bool IsAvailable { get; }
 }

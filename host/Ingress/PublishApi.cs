@@ -19,6 +19,9 @@ internal sealed partial class PublishApi
     /// <summary>The prefix the API lives under; no mount may use it.</summary>
     public const string Prefix = MountDefinitionReader.ReservedPrefix;
 
+    /// <summary>How long a publish waits for Redis to take the event before it is answered 202 (taken, waiting for Redis).</summary>
+    private static readonly TimeSpan QueuedAfter = TimeSpan.FromSeconds(5);
+
     private readonly MountTable _table;
     private readonly PublishAccess _access;
     private readonly MountStatusBoard _board;
@@ -114,11 +117,17 @@ internal sealed partial class PublishApi
         PublishReceipt receipt;
         try
         {
-            receipt = await target.BroadcastAsync(sseEvent).ConfigureAwait(false);
+            receipt = await target.BroadcastAsync(sseEvent).AsTask().WaitAsync(QueuedAfter, context.RequestAborted).ConfigureAwait(false);
         }
         catch (ChannelUnavailableException)
         {
             return Unavailable(context, target.Path);
+        }
+        catch (TimeoutException)
+        {
+            // Taken, but Redis went away before it got there: it goes out once Redis is back.
+            LogQueued(_logger, target.Path, sseEvent.EventType ?? "message");
+            return Results.Json(new PublishQueued(target.Path, true), statusCode: StatusCodes.Status202Accepted);
         }
 
         LogPublished(_logger, target.Path, sseEvent.EventType ?? "message", receipt.Delivered);
@@ -171,6 +180,9 @@ internal sealed partial class PublishApi
         client.Drop();
         return Results.Json(new DropResult(session, client.MountPath));
     }
+
+    [LoggerMessage(EventId = 52, Level = LogLevel.Warning, Message = "Publish API: {Path} event {EventType} waits for Redis, which went away after it was taken (202)")]
+    private static partial void LogQueued(ILogger logger, string path, string eventType);
 
     [LoggerMessage(EventId = 51, Level = LogLevel.Debug, Message = "Publish API: {Path} event {EventType} delivered to {Delivered}")]
     private static partial void LogPublished(ILogger logger, string path, string eventType, int delivered);
