@@ -1,5 +1,5 @@
-using SsePluginHost.Abstractions;
 using System.Globalization;
+using SsePluginHost.Abstractions;
 using SsePluginHost.Channels;
 using SsePluginHost.Configuration;
 using SsePluginHost.Streaming;
