@@ -6,6 +6,7 @@ using Microsoft.Extensions.Primitives;
 using SsePluginHost.Admission;
 using SsePluginHost.Backplane;
 using SsePluginHost.Channels;
+using SsePluginHost.Cluster;
 using SsePluginHost.Configuration;
 using SsePluginHost.Connections;
 using SsePluginHost.Diagnostics;
@@ -140,10 +141,14 @@ public static class SseHostApplication
         {
             services.AddSingleton<RedisBackplane>();
             services.AddSingleton<IMountChannelFactory, RedisMountChannelFactory>();
+            services.AddSingleton<RedisClusterSessions>();
+            services.AddSingleton<IClusterSessions>(provider => provider.GetRequiredService<RedisClusterSessions>());
+            services.AddHostedService(provider => provider.GetRequiredService<RedisClusterSessions>());
         }
         else
         {
             services.AddSingleton<IMountChannelFactory, InProcessMountChannelFactory>();
+            services.AddSingleton<IClusterSessions, NoClusterSessions>();
         }
 
         services.AddHealthChecks().AddCheck<BackplaneHealthCheck>("backplane");

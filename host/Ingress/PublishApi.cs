@@ -2,6 +2,7 @@ using System.Globalization;
 using Microsoft.Extensions.Options;
 using SsePluginHost.Abstractions;
 using SsePluginHost.Channels;
+using SsePluginHost.Cluster;
 using SsePluginHost.Configuration;
 using SsePluginHost.Mounts;
 using SsePluginHost.Status;
@@ -27,9 +28,12 @@ internal sealed partial class PublishApi
     private readonly MountStatusBoard _board;
     private readonly SseHostOptions _options;
     private readonly ILogger<PublishApi> _logger;
+    private readonly IClusterSessions _cluster;
 
-    public PublishApi(MountTable table, PublishAccess access, MountStatusBoard board, IOptions<SseHostOptions> options, ILogger<PublishApi> logger)
+    public PublishApi(MountTable table, PublishAccess access, MountStatusBoard board, IOptions<SseHostOptions> options, ILogger<PublishApi> logger,
+        IClusterSessions? cluster = null)
     {
+        _cluster = cluster ?? new NoClusterSessions();
         _board = board;
         _table = table;
         _access = access;
@@ -53,7 +57,7 @@ internal sealed partial class PublishApi
                 : await next(context).ConfigureAwait(false));
         group.MapPost("/publish/{**mount}", api.PublishAsync);
         group.MapGet("/mounts", api.ListMounts);
-        group.MapGet("/clients/{**mount}", api.ListClients);
+        group.MapGet("/clients/{**mount}", api.ListClientsAsync);
         group.MapDelete("/sessions/{session}", api.Drop);
         group.MapFallback(() => Results.Text(
             $"Unknown publish API call. POST {Prefix}/publish/<mount>, GET {Prefix}/mounts, GET {Prefix}/clients/<mount>, DELETE {Prefix}/sessions/<id>\n",
@@ -101,7 +105,7 @@ internal sealed partial class PublishApi
             SseSession? session = target.FindSession(sessionId);
             if (session is null)
             {
-                return Results.Text($"No open session '{sessionId}' at {target.Path}.\n", "text/plain", statusCode: StatusCodes.Status404NotFound);
+                return await SendElsewhereAsync(context, target, sessionId, sseEvent).ConfigureAwait(false);
             }
 
             bool sent = session.Send(sseEvent);
@@ -135,6 +139,35 @@ internal sealed partial class PublishApi
     }
 
     /// <summary>
+    /// An event for a session this host does not have: with a backplane, the host that has it
+    /// queues it (or, while that host is gone, it waits for whoever takes the session over).
+    /// </summary>
+    private async Task<IResult> SendElsewhereAsync(HttpContext context, Mount target, string sessionId, SseEvent sseEvent)
+    {
+        RemoteSession? remote = await _cluster.LocateAsync(sessionId, context.RequestAborted).ConfigureAwait(false);
+        if (remote is null || !string.Equals(remote.MountPath, target.Path, StringComparison.Ordinal))
+        {
+            return Results.Text($"No open session '{sessionId}' at {target.Path}.\n", "text/plain", statusCode: StatusCodes.Status404NotFound);
+        }
+
+        RemoteDelivery delivery = await _cluster.SendAsync(remote, SseFramer.Frame(sseEvent), context.RequestAborted).ConfigureAwait(false);
+        LogPublishedElsewhere(_logger, target.Path, sseEvent.EventType ?? "message", sessionId, remote.NodeId, delivery);
+        switch (delivery)
+        {
+            case RemoteDelivery.Delivered:
+                return Results.Json(new PublishResult(target.Path, sessionId, null, 1));
+            case RemoteDelivery.Queued:
+                return Results.Json(new PublishQueued(target.Path, true), statusCode: StatusCodes.Status202Accepted);
+            case RemoteDelivery.Unreachable:
+                context.Response.Headers.RetryAfter = "1";
+                return Results.Text($"The host that has session '{sessionId}' did not answer in time; nothing was sent. Try again.\n", "text/plain",
+                    statusCode: StatusCodes.Status503ServiceUnavailable);
+            default:
+                return Results.Text($"No open session '{sessionId}' at {target.Path}.\n", "text/plain", statusCode: StatusCodes.Status404NotFound);
+        }
+    }
+
+    /// <summary>
     /// 503 with <c>Retry-After</c>: the mount's backplane (Redis) is away, so the event was not
     /// taken; the publisher tries again later and nothing is lost without it knowing.
     /// </summary>
@@ -157,16 +190,28 @@ internal sealed partial class PublishApi
         m.HistoryCount,
         m.Error)));
 
-    private IResult ListClients(string? mount)
+    private async Task<IResult> ListClientsAsync(HttpContext context, string? mount)
     {
         Mount? target = FindMount(mount);
-        return target is null
-            ? Results.Text($"Nothing is mounted at /{mount}.\n", "text/plain", statusCode: StatusCodes.Status404NotFound)
-            : Results.Json(target.Sessions.Select(s => new ClientInfo(
-                s.SessionId,
-                s.Request.RemoteAddress,
-                s.ConnectedAt.ToString("O", CultureInfo.InvariantCulture),
-                s.IsAttached)));
+        if (target is null)
+        {
+            return Results.Text($"Nothing is mounted at /{mount}.\n", "text/plain", statusCode: StatusCodes.Status404NotFound);
+        }
+
+        ClientInfo[] local = [.. target.Sessions.Select(s => new ClientInfo(
+            s.SessionId,
+            s.Request.RemoteAddress,
+            s.ConnectedAt.ToString("O", CultureInfo.InvariantCulture),
+            s.IsAttached))];
+        if (!context.Request.Query.ContainsKey("cluster"))
+        {
+            return Results.Json(local);
+        }
+
+        // With ?cluster: this host's clients, and how many each host has (as each last said).
+        IReadOnlyList<NodeClients> nodes = await _cluster.CountAsync(target.Path, context.RequestAborted).ConfigureAwait(false)
+            ?? [new NodeClients(_cluster.NodeId ?? "local", local.Length, true)];
+        return Results.Json(new ClusterClients(target.Path, nodes.Sum(n => n.Clients), nodes, local));
     }
 
     private IResult Drop(string session)
@@ -180,6 +225,9 @@ internal sealed partial class PublishApi
         client.Drop();
         return Results.Json(new DropResult(session, client.MountPath));
     }
+
+    [LoggerMessage(EventId = 53, Level = LogLevel.Debug, Message = "Publish API: {Path} event {EventType} for session {SessionId} on host {Node}: {Delivery}")]
+    private static partial void LogPublishedElsewhere(ILogger logger, string path, string eventType, string sessionId, string node, RemoteDelivery delivery);
 
     [LoggerMessage(EventId = 52, Level = LogLevel.Warning, Message = "Publish API: {Path} event {EventType} waits for Redis, which went away after it was taken (202)")]
     private static partial void LogQueued(ILogger logger, string path, string eventType);

@@ -1,5 +1,6 @@
 using SsePluginHost.Abstractions;
 using SsePluginHost.Channels;
+using SsePluginHost.Cluster;
 using SsePluginHost.Configuration;
 using SsePluginHost.Diagnostics;
 using SsePluginHost.Plugins;
@@ -23,6 +24,7 @@ namespace SsePluginHost.Mounts;
 internal sealed partial class Mount : ISseMount, IDirectRecipients, IAsyncDisposable
 {
     private readonly IMountChannel _channel;
+    private readonly IClusterSessions? _cluster;
     private readonly SessionRegistry _sessions = new();
     private readonly StreamSlots _slots;
     private readonly PluginRuntime _runtime;
@@ -35,8 +37,9 @@ internal sealed partial class Mount : ISseMount, IDirectRecipients, IAsyncDispos
     private volatile bool _retired;
 
     public Mount(MountDefinition definition, IMountChannelFactory channels, StreamCounter hostStreams, HostMetrics metrics, ILogger logger,
-        TimeProvider? time = null, PluginActivity? activity = null)
+        TimeProvider? time = null, PluginActivity? activity = null, IClusterSessions? cluster = null)
     {
+        _cluster = cluster is { Enabled: true } ? cluster : null;
         Definition = definition;
         _time = time ?? TimeProvider.System;
         _metrics = metrics;
@@ -174,15 +177,20 @@ internal sealed partial class Mount : ISseMount, IDirectRecipients, IAsyncDispos
     public bool SendTo(string sessionId, SseEvent sseEvent) => _channel.SendTo(sessionId, EventBody.From(sseEvent));
 
     /// <inheritdoc/>
-    bool IDirectRecipients.Deliver(string sessionId, byte[] frame) =>
+    bool IDirectRecipients.Deliver(string sessionId, byte[] frame) => DeliverDirect(sessionId, frame);
+
+    /// <summary>Queues a framed event for one session of this host (sent to it alone); false when it is not here.</summary>
+    public bool DeliverDirect(string sessionId, byte[] frame) =>
         _sessions.Find(sessionId) is { } session && session.Enqueue(new Outgoing(frame, 0));
 
     /// <summary>Registers a new session (findable from now on; it receives broadcasts once attached).</summary>
-    public SseSession CreateSession(SseRequest request, object? state, int queueCapacity, long maxQueueBytes, FlushTicker ticker)
+    /// <remarks>With a backplane, the other hosts can find it from now on too; <paramref name="sessionId"/> keeps the id of a session taken over from another host.</remarks>
+    public SseSession CreateSession(SseRequest request, object? state, int queueCapacity, long maxQueueBytes, FlushTicker ticker, string? sessionId = null)
     {
-        SseSession session = new(this, SessionIds.NewId(), request, state, queueCapacity, maxQueueBytes,
+        SseSession session = new(this, sessionId ?? SessionIds.NewId(), request, state, queueCapacity, maxQueueBytes,
             TimeSpan.FromSeconds(Definition.Delivery.SessionGraceSeconds), ticker, _time);
         _sessions.Add(session);
+        _cluster?.Opened(Path, session.SessionId);
         return session;
     }
 
@@ -219,6 +227,7 @@ internal sealed partial class Mount : ISseMount, IDirectRecipients, IAsyncDispos
     {
         _sessions.Remove(session);
         session.Unsubscribe();
+        _cluster?.Closed(Path, session.SessionId);
     }
 
     /// <summary>Tells the plugin, once, that a session ended.</summary>

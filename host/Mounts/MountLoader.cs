@@ -26,6 +26,7 @@ internal sealed partial class MountLoader : IDisposable
     private readonly MountTable _table;
     private readonly PluginFactory _factory;
     private readonly IMountChannelFactory _channels;
+    private readonly Cluster.IClusterSessions _cluster;
     private readonly IConfiguration _configuration;
     private readonly ILogger<MountLoader> _logger;
     private readonly HostMetrics _metrics;
@@ -40,8 +41,9 @@ internal sealed partial class MountLoader : IDisposable
 
     public MountLoader(MountTable table, PluginFactory factory, IMountChannelFactory channels, IConfiguration configuration,
         HostMetrics metrics, TimeProvider time, Admission.MountAdmission admission, PluginActivity activity,
-        Microsoft.Extensions.Options.IOptions<SseHostOptions> options, ILogger<MountLoader> logger)
+        Microsoft.Extensions.Options.IOptions<SseHostOptions> options, ILogger<MountLoader> logger, Cluster.IClusterSessions? cluster = null)
     {
+        _cluster = cluster ?? new Cluster.NoClusterSessions();
         _activity = activity;
         _admission = admission;
         _directStreams = options.Value.Streams.DirectStreams;
@@ -222,7 +224,7 @@ internal sealed partial class MountLoader : IDisposable
     /// <summary>Creates a mount and starts its plugin's loading and constructor on a thread of its own.</summary>
     private (Mount Mount, Task Loading) Load(MountDefinition definition)
     {
-        Mount mount = new(definition, _channels, _table.Streams, _metrics, _logger, _time, _activity);
+        Mount mount = new(definition, _channels, _table.Streams, _metrics, _logger, _time, _activity, _cluster);
         mount.BeginLoading();
         Task loading = Task.Factory.StartNew(
             () => Construct(mount),

@@ -148,6 +148,39 @@ internal sealed class EventQueue(int capacity, long maxBytes)
         }
     }
 
+    /// <summary>
+    /// Takes out the queued events that are not broadcasts (sent to this client alone, or
+    /// notices), oldest first, leaving the broadcasts: what a host hands over with a session.
+    /// </summary>
+    public List<ReadOnlyMemory<byte>> TakeDirect()
+    {
+        List<ReadOnlyMemory<byte>> direct = [];
+        lock (_lock)
+        {
+            List<Outgoing> kept = new(_count);
+            for (int i = 0; i < _count; i++)
+            {
+                Outgoing item = _items[(_head + i) % _items.Length];
+                if (item.Sequence == 0)
+                {
+                    direct.Add(item.Frame);
+                    _bytes -= item.Frame.Length;
+                }
+                else
+                {
+                    kept.Add(item);
+                }
+            }
+
+            Array.Clear(_items);
+            _head = 0;
+            _count = kept.Count;
+            kept.CopyTo(_items);
+        }
+
+        return direct;
+    }
+
     /// <summary>Takes nothing more in; what is queued can still be taken.</summary>
     public void Complete()
     {

@@ -1,4 +1,5 @@
 using SsePluginHost.Abstractions;
+using SsePluginHost.Cluster;
 using SsePluginHost.Mounts;
 
 namespace SsePluginHost.Streaming;
@@ -11,9 +12,11 @@ internal sealed partial class MountDispatcher
 {
     private readonly StreamRunner _streams;
     private readonly ILogger<MountDispatcher> _logger;
+    private readonly IClusterSessions _cluster;
 
-    public MountDispatcher(StreamRunner streams, ILogger<MountDispatcher> logger)
+    public MountDispatcher(StreamRunner streams, ILogger<MountDispatcher> logger, IClusterSessions? cluster = null)
     {
+        _cluster = cluster ?? new NoClusterSessions();
         _streams = streams;
         _logger = logger;
     }
@@ -24,6 +27,46 @@ internal sealed partial class MountDispatcher
     /// the life of the stream: the stream's own task is returned.
     /// </remarks>
     public Task DispatchAsync(IStreamExchange exchange, Mount mount, ISseService service, SseRequest request, bool slotHeld)
+    {
+        if (_cluster.Enabled && !request.AcceptsEventStream && NamedSession(request) is { } sessionId && mount.FindSession(sessionId) is null)
+        {
+            return DispatchForSessionElsewhereAsync(exchange, mount, service, request, slotHeld, sessionId);
+        }
+
+        return AskPlugin(exchange, mount, service, request, slotHeld);
+    }
+
+    /// <summary>The session a request names, by the convention <see cref="Mount.FindClient(SseRequest)"/> follows.</summary>
+    private static string? NamedSession(SseRequest request) =>
+        (request.GetField("session") ?? request.GetHeader("X-Session-Id")) is { Length: > 0 } id ? id : null;
+
+    /// <summary>
+    /// A request for a session another host has (behind a load balancer that spreads requests):
+    /// that host's plugin answers it, since it has the session and its state; when no host has
+    /// the session, this host's plugin answers as it would (typically: unknown session).
+    /// </summary>
+    private async Task DispatchForSessionElsewhereAsync(IStreamExchange exchange, Mount mount, ISseService service, SseRequest request, bool slotHeld, string sessionId)
+    {
+        RemoteSession? remote = await _cluster.LocateAsync(sessionId, exchange.Aborted).ConfigureAwait(false);
+        if (remote is not { NodeAlive: true } || !string.Equals(remote.MountPath, mount.Path, StringComparison.Ordinal))
+        {
+            await AskPlugin(exchange, mount, service, request, slotHeld).ConfigureAwait(false);
+            return;
+        }
+
+        ForwardedResponse? answer = await _cluster.ForwardAsync(remote, ForwardedRequest.From(request), exchange.Aborted).ConfigureAwait(false);
+        if (answer is null)
+        {
+            LogForwardUnanswered(_logger, mount.Path, sessionId, remote.NodeId);
+            await exchange.WriteTextAsync(StatusCodes.Status503ServiceUnavailable, "text/plain; charset=utf-8",
+                $"The host that has session '{sessionId}' did not answer in time; try again.\n", retryAfterSeconds: 1).ConfigureAwait(false);
+            return;
+        }
+
+        await exchange.WriteTextAsync(answer.StatusCode, answer.ContentType, answer.Body).ConfigureAwait(false);
+    }
+
+    private Task AskPlugin(IStreamExchange exchange, Mount mount, ISseService service, SseRequest request, bool slotHeld)
     {
         ValueTask<SseResponse> asking;
         try
@@ -86,6 +129,9 @@ internal sealed partial class MountDispatcher
     /// <summary>Answers with a one-line plain-text error.</summary>
     public static Task WriteErrorAsync(IStreamExchange exchange, int statusCode, string text) =>
         exchange.WriteTextAsync(statusCode, "text/plain; charset=utf-8", text + "\n");
+
+    [LoggerMessage(EventId = 93, Level = LogLevel.Warning, Message = "{Path}: the host {Node} that has session {SessionId} did not answer a request for it; answered 503")]
+    private static partial void LogForwardUnanswered(ILogger logger, string path, string sessionId, string node);
 
     [LoggerMessage(EventId = 10, Level = LogLevel.Error, Message = "{Path}: the plugin threw while handling a {Method} request; answered 500 (plugin {Plugin})")]
     private static partial void LogRequestFailed(ILogger logger, Exception exception, string path, string method, string plugin);

@@ -218,6 +218,18 @@ internal sealed class SseSession : ISseClient, IChannelSubscriber
     /// </summary>
     public void Close(SseDisconnectReason reason) => Apply(Transition(Trigger.Close, null, reason));
 
+    /// <summary>
+    /// Lets the session go to another host, which a client reconnected to: it ends here (the
+    /// plugin is told, reason <c>ClosedByClient</c>) and the events sent to it alone that it has
+    /// not had yet are returned, to be written by the other host.
+    /// </summary>
+    public List<ReadOnlyMemory<byte>> Release()
+    {
+        List<ReadOnlyMemory<byte>> direct = _queue.TakeDirect();
+        Close(SseDisconnectReason.ClosedByClient);
+        return direct;
+    }
+
     /// <summary>Stops the connection writing this session now, if any, without ending the session.</summary>
     public async Task TakeOverAsync()
     {

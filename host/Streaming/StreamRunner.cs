@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using SsePluginHost.Abstractions;
 using SsePluginHost.Admission;
+using SsePluginHost.Cluster;
 using SsePluginHost.Configuration;
 using SsePluginHost.Mounts;
 
@@ -18,9 +19,12 @@ internal sealed partial class StreamRunner
     private readonly StreamOptions _options;
     private readonly ILogger<StreamRunner> _logger;
     private readonly FlushTicker _ticker;
+    private readonly IClusterSessions _cluster;
 
-    public StreamRunner(MountTable table, MountAdmission admission, FlushTicker ticker, IOptions<SseHostOptions> options, ILogger<StreamRunner> logger)
+    public StreamRunner(MountTable table, MountAdmission admission, FlushTicker ticker, IOptions<SseHostOptions> options, ILogger<StreamRunner> logger,
+        IClusterSessions? cluster = null)
     {
+        _cluster = cluster ?? new NoClusterSessions();
         _admission = admission;
         _ticker = ticker;
         _table = table;
@@ -97,8 +101,39 @@ internal sealed partial class StreamRunner
             return ResumeAsync(exchange, mount, service, request, session);
         }
 
+        if (wanted is not null && session is null && _cluster.Enabled)
+        {
+            return ServeFromClusterAsync(exchange, mount, service, request, state, wanted);
+        }
+
         session = mount.CreateSession(request, state, _options.QueueCapacity, _options.QueueBytes, _ticker);
         return Attach(exchange, mount, service, request, session, resumed: false);
+    }
+
+    /// <summary>
+    /// A client asks for a session this host does not have: another host may (its stream was
+    /// there, or that host died). The session is taken over with its id, and the events sent to
+    /// it alone that it has not had follow its replay; otherwise it gets a new session.
+    /// </summary>
+    private async Task ServeFromClusterAsync(IStreamExchange exchange, Mount mount, ISseService service, SseRequest request, object? state, string wanted)
+    {
+        RemoteSession? remote = await _cluster.LocateAsync(wanted, exchange.Aborted).ConfigureAwait(false);
+        IReadOnlyList<byte[]> waiting = [];
+        string? id = null;
+        if (remote is not null && string.Equals(remote.MountPath, mount.Path, StringComparison.Ordinal))
+        {
+            waiting = await _cluster.TakeOverAsync(remote, exchange.Aborted).ConfigureAwait(false);
+            id = remote.SessionId;
+        }
+
+        SseSession session = mount.CreateSession(request, state, _options.QueueCapacity, _options.QueueBytes, _ticker, id);
+        Task running = Attach(exchange, mount, service, request, session, resumed: false);
+        foreach (byte[] frame in waiting)
+        {
+            session.Enqueue(new Outgoing(frame, 0));
+        }
+
+        await running.ConfigureAwait(false);
     }
 
     private async Task ResumeAsync(IStreamExchange exchange, Mount mount, ISseService service, SseRequest request, SseSession session)

@@ -13,6 +13,9 @@ internal static class TestPaths
         typeof(TestPaths).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
             .Single(a => a.Key == "HostOutputDirectory").Value!;
 
+    /// <summary>The checkout the tests were built from: the first folder above the host's build output that holds the solution.</summary>
+    public static string RepositoryRoot { get; } = FindRepositoryRoot();
+
     /// <summary>The host's native launcher.</summary>
     public static string HostExecutable => Path.Combine(HostOutputDirectory, OperatingSystem.IsWindows() ? "SsePluginHost.exe" : "SsePluginHost");
 
@@ -34,5 +37,18 @@ internal static class TestPaths
         {
             File.Copy(file, Path.Combine(target, Path.GetFileName(file)), overwrite: true);
         }
+    }
+
+    private static string FindRepositoryRoot()
+    {
+        for (DirectoryInfo? folder = new(HostOutputDirectory); folder is not null; folder = folder.Parent)
+        {
+            if (File.Exists(Path.Combine(folder.FullName, "SsePluginHost.sln")))
+            {
+                return folder.FullName;
+            }
+        }
+
+        throw new InvalidOperationException($"No SsePluginHost.sln above {HostOutputDirectory}.");
     }
 }
