@@ -233,7 +233,7 @@ public static class SseHostApplication
         {
             text.Append(mount.Path).Append('\t').Append(mount.Plugin).Append('\t')
                 .Append(mount.State == MountState.Serving
-                    ? string.Create(CultureInfo.InvariantCulture, $"{mount.Clients} clients\t{mount.SlowConsumers} dropped as slow")
+                    ? string.Create(CultureInfo.InvariantCulture, $"{mount.Clients} clients\t{mount.SlowConsumers} dropped as slow{(mount.ClusterClients is { } all ? $"\t{all} clients on all hosts" : string.Empty)}")
                     : "unavailable: " + mount.Error)
                 .Append('\n');
         }

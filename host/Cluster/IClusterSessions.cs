@@ -35,6 +35,12 @@ internal interface IClusterSessions
     /// </summary>
     Task<IReadOnlyList<byte[]>> TakeOverAsync(RemoteSession session, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The clients of a mount on every live host together: <paramref name="local"/> (this host's
+    /// now) and the others' as they last said; null without a backplane.
+    /// </summary>
+    int? ClusterClients(string mountPath, int local);
+
     /// <summary>The clients of a mount on each live host, or null without a backplane.</summary>
     Task<IReadOnlyList<NodeClients>?> CountAsync(string mountPath, CancellationToken cancellationToken);
 }

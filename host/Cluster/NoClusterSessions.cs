@@ -25,6 +25,8 @@ internal sealed class NoClusterSessions : IClusterSessions
     public Task<IReadOnlyList<byte[]>> TakeOverAsync(RemoteSession session, CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyList<byte[]>>([]);
 
+    public int? ClusterClients(string mountPath, int local) => null;
+
     public Task<IReadOnlyList<NodeClients>?> CountAsync(string mountPath, CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyList<NodeClients>?>(null);
 }

@@ -43,7 +43,9 @@ internal sealed partial class RedisClusterSessions : IClusterSessions, IHostedSe
     private readonly RedisChannel _inbox;
     private readonly ConcurrentDictionary<long, TaskCompletionSource<NodeMessage>> _waiting = new();
     private readonly Action<RedisChannel, RedisValue> _onMessage;
+    private readonly ConcurrentDictionary<string, int> _othersClients = new(StringComparer.Ordinal);
     private ITimer? _heartbeat;
+    private int _refreshing;
     private long _nextCorrelation;
 
     public RedisClusterSessions(RedisBackplane backplane, MountTable table, TimeProvider time, ILogger<RedisClusterSessions> logger)
@@ -203,6 +205,8 @@ internal sealed partial class RedisClusterSessions : IClusterSessions, IHostedSe
         return frames;
     }
 
+    public int? ClusterClients(string mountPath, int local) => local + _othersClients.GetValueOrDefault(mountPath);
+
     public async Task<IReadOnlyList<NodeClients>?> CountAsync(string mountPath, CancellationToken cancellationToken)
     {
         HashEntry[] counts;
@@ -276,6 +280,34 @@ internal sealed partial class RedisClusterSessions : IClusterSessions, IHostedSe
         }
 
         batch.Execute();
+        if (Interlocked.Exchange(ref _refreshing, 1) == 0)
+        {
+            _ = RefreshOthersAsync();
+        }
+    }
+
+    /// <summary>Reads the other hosts' client counts, for the status reports (which may not wait for Redis).</summary>
+    private async Task RefreshOthersAsync()
+    {
+        try
+        {
+            foreach (Mount mount in _table.Mounts)
+            {
+                IReadOnlyList<NodeClients>? nodes = await CountAsync(mount.Path, CancellationToken.None).ConfigureAwait(false);
+                if (nodes is not null)
+                {
+                    _othersClients[mount.Path] = nodes.Where(n => !n.Local).Sum(n => n.Clients);
+                }
+            }
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            // The next heartbeat tries again.
+        }
+        finally
+        {
+            Volatile.Write(ref _refreshing, 0);
+        }
     }
 
     /// <summary>Asks another host and waits for its answer; <c>Listening</c> is false when no host listens on that host's channel (it is gone).</summary>

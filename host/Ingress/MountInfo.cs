@@ -13,4 +13,5 @@ internal sealed record MountInfo(
     [property: JsonPropertyName("streams")] int Streams,
     [property: JsonPropertyName("slowConsumers")] long SlowConsumers,
     [property: JsonPropertyName("history")] int History,
+    [property: JsonPropertyName("clusterClients")][property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? ClusterClients,
     [property: JsonPropertyName("error")][property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Error);

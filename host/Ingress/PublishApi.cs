@@ -188,6 +188,7 @@ internal sealed partial class PublishApi
         m.Streams,
         m.SlowConsumers,
         m.HistoryCount,
+        m.ClusterClients,
         m.Error)));
 
     private async Task<IResult> ListClientsAsync(HttpContext context, string? mount)

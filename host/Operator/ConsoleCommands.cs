@@ -90,6 +90,10 @@ internal sealed class ConsoleCommands
         output.WriteLine("reload: " + _loader.Reload());
     }
 
+    /// <summary>With a backplane: the mount's clients on all hosts, after this host's own.</summary>
+    private static string ClusterNote(MountStatus mount) =>
+        mount.ClusterClients is { } all ? string.Create(CultureInfo.InvariantCulture, $"\t{all} clients on all hosts") : string.Empty;
+
     private void List(TextWriter output)
     {
         IReadOnlyList<MountStatus> mounts = _board.Read();
@@ -104,7 +108,7 @@ internal sealed class ConsoleCommands
             string line = mount.State switch
             {
                 MountState.Serving => string.Create(CultureInfo.InvariantCulture,
-                    $"{mount.Path}\t{mount.Plugin}\t{mount.Type} {mount.Version}\t{mount.Clients} clients\t{mount.SlowConsumers} dropped as slow"),
+                    $"{mount.Path}\t{mount.Plugin}\t{mount.Type} {mount.Version}\t{mount.Clients} clients\t{mount.SlowConsumers} dropped as slow{ClusterNote(mount)}"),
                 MountState.Starting => $"{mount.Path}\t{mount.Plugin}\tSTARTING: {mount.Error}",
                 _ => $"{mount.Path}\t{mount.Plugin}\tFAILED: {mount.Error}",
             };

@@ -15,6 +15,7 @@ namespace SsePluginHost.Status;
 /// <param name="SlowConsumers">Clients dropped because their queue was full.</param>
 /// <param name="HistoryCount">Events the channel's history holds for replay.</param>
 /// <param name="PendingCallbacks">Plugin callbacks waiting their turn.</param>
+/// <param name="ClusterClients">With a backplane, the clients of every live host together (as each last said); otherwise <see langword="null"/>.</param>
 internal sealed record MountStatus(
     string Path,
     string Plugin,
@@ -26,4 +27,5 @@ internal sealed record MountStatus(
     int Streams,
     long SlowConsumers,
     int HistoryCount,
-    int PendingCallbacks);
+    int PendingCallbacks,
+    int? ClusterClients = null);

@@ -3,11 +3,11 @@ using SsePluginHost.Mounts;
 namespace SsePluginHost.Status;
 
 /// <summary>The one read model of the mounts' status, in path order, that every report renders.</summary>
-internal sealed class MountStatusBoard(MountTable table)
+internal sealed class MountStatusBoard(MountTable table, Cluster.IClusterSessions? cluster = null)
 {
     /// <summary>Every mount's status now, ordered by path.</summary>
     public IReadOnlyList<MountStatus> Read() =>
-        [.. table.Mounts.OrderBy(m => m.Path, StringComparer.Ordinal).Select(Read)];
+        [.. table.Mounts.OrderBy(m => m.Path, StringComparer.Ordinal).Select(m => Read(m) with { ClusterClients = cluster?.ClusterClients(m.Path, m.ClientCount) })];
 
     /// <summary>One mount's status now.</summary>
     public static MountStatus Read(Mount mount)

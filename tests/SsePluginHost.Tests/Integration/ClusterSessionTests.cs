@@ -168,6 +168,14 @@ public sealed class ClusterSessionTests(RedisFixture redis)
         Assert.Equal(1, nodes[0].GetProperty("clients").GetInt32());
         Assert.Equal(2, nodes[1].GetProperty("clients").GetInt32());
         Assert.Equal(one.SessionId, Assert.Single(cluster1.GetProperty("local").EnumerateArray()).GetProperty("session").GetString());
+
+        // The status reports say both: this host's clients, and all hosts' together.
+        JsonElement mount = await Eventually.ValueAsync(
+            async () => Assert.Single((await http.GetFromJsonAsync<JsonElement>("/_host/mounts")).EnumerateArray()),
+            m => m.GetProperty("clusterClients").GetInt32() == 3,
+            Patience);
+        Assert.Equal(1, mount.GetProperty("clients").GetInt32());
+        Assert.Contains("/chat\tChat\t1 clients\t0 dropped as slow\t3 clients on all hosts", await http.GetStringAsync("/"), StringComparison.Ordinal);
     }
 
     private static string Upstream(HttpResponseMessage response) =>
