@@ -26,7 +26,9 @@ internal sealed class BenchOptions
           ssebench --subscribe http://127.0.0.1:3080/bench --clients 5000 --idle-seconds 10 --server-pid 1234    # idle streams
 
         Options:
-          --subscribe URL            the EventSource URL each client opens (required; http only)
+          --subscribe URL            the EventSource URL each client opens (required; http only); given
+                                     several times (or as URL,URL,...), the clients take them in turn:
+                                     several hosts of one cluster, say
           --publish URL              where events are POSTed (body: text/plain, the event's data);
                                      omit for a connect/idle-only run
           --clients N                event streams to open (default 100)
@@ -64,6 +66,9 @@ internal sealed class BenchOptions
         """;
 
     public Uri Subscribe { get; private set; } = null!;
+
+    /// <summary>Every URL given with --subscribe; client i opens the (i mod count)th.</summary>
+    public IReadOnlyList<Uri> SubscribeAll { get; private set; } = [];
 
     public Uri? Publish { get; private set; }
 
@@ -107,6 +112,7 @@ internal sealed class BenchOptions
     {
         BenchOptions o = new();
         string? subscribe = null;
+        List<string> subscribeAll = [];
         for (int i = 0; i < args.Count; i++)
         {
             string arg = args[i];
@@ -144,6 +150,7 @@ internal sealed class BenchOptions
                     break;
                 case "--subscribe":
                     subscribe = Value();
+                    subscribeAll.AddRange(subscribe.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
                     break;
                 case "--publish":
                     o.Publish = ParseUrl(name, Value());
@@ -208,7 +215,8 @@ internal sealed class BenchOptions
             throw new UsageException("--subscribe URL is required (--help lists the options)");
         }
 
-        o.Subscribe = ParseUrl("--subscribe", subscribe);
+        o.SubscribeAll = [.. subscribeAll.Select(u => ParseUrl("--subscribe", u))];
+        o.Subscribe = o.SubscribeAll[0];
         return o;
     }
 

@@ -17,22 +17,27 @@ internal sealed class BenchRunner
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(5);
 
     private readonly BenchOptions _options;
-    private readonly IPEndPoint _server;
+    private readonly IPEndPoint[] _servers;
     private readonly IPAddress?[] _sources;
-    private readonly byte[] _request;
+    private readonly byte[][] _requests;
 
-    private BenchRunner(BenchOptions options, IPEndPoint server, IPAddress?[] sources, byte[] request)
+    private BenchRunner(BenchOptions options, IPEndPoint[] servers, IPAddress?[] sources, byte[][] requests)
     {
         _options = options;
-        _server = server;
+        _servers = servers;
         _sources = sources;
-        _request = request;
+        _requests = requests;
     }
 
     /// <summary>Checks what can be checked before any traffic; throws <see cref="UsageException"/>.</summary>
     public static BenchRunner Create(BenchOptions options)
     {
-        IPEndPoint server = new(ResolveLoopback(options.Subscribe, "--subscribe"), options.Subscribe.Port);
+        IPEndPoint[] servers = [.. options.SubscribeAll.Select(u => new IPEndPoint(ResolveLoopback(u, "--subscribe"), u.Port))];
+        IPEndPoint server = servers[0];
+        if (servers.Any(s => s.AddressFamily != server.AddressFamily))
+        {
+            throw new UsageException("every --subscribe URL must be IPv4, or every one IPv6");
+        }
         if (options.Publish is not null)
         {
             _ = ResolveLoopback(options.Publish, "--publish");
@@ -79,17 +84,23 @@ internal sealed class BenchRunner
             throw new UsageException($"--server-pid {pid}: cannot read /proc/{pid}/status and /proc/{pid}/stat");
         }
 
+        byte[][] requests = [.. options.SubscribeAll.Select(u => RequestHead(u, options.Headers))];
+        return new BenchRunner(options, servers, sources, requests);
+    }
+
+    private static byte[] RequestHead(Uri subscribe, IReadOnlyList<KeyValuePair<string, string>> headers)
+    {
         StringBuilder head = new();
-        head.Append(CultureInfo.InvariantCulture, $"GET {options.Subscribe.PathAndQuery} HTTP/1.1\r\n");
-        head.Append(CultureInfo.InvariantCulture, $"Host: {options.Subscribe.Authority}\r\n");
+        head.Append(CultureInfo.InvariantCulture, $"GET {subscribe.PathAndQuery} HTTP/1.1\r\n");
+        head.Append(CultureInfo.InvariantCulture, $"Host: {subscribe.Authority}\r\n");
         head.Append("Accept: text/event-stream\r\nCache-Control: no-cache\r\n");
-        foreach (KeyValuePair<string, string> header in options.Headers)
+        foreach (KeyValuePair<string, string> header in headers)
         {
             head.Append(CultureInfo.InvariantCulture, $"{header.Key}: {header.Value}\r\n");
         }
 
         head.Append("\r\n");
-        return new BenchRunner(options, server, sources, Encoding.ASCII.GetBytes(head.ToString()));
+        return Encoding.ASCII.GetBytes(head.ToString());
     }
 
     public async Task<BenchResult> RunAsync(CancellationToken cancellationToken)
@@ -99,7 +110,7 @@ internal sealed class BenchRunner
         BenchResult r = new()
         {
             Label = o.Label,
-            Subscribe = o.Subscribe.ToString(),
+            Subscribe = string.Join(",", o.SubscribeAll),
             Publish = o.Publish?.ToString(),
             Sources = _sources[0] is null ? 0 : _sources.Length,
             Requested = o.Clients,
@@ -176,7 +187,7 @@ internal sealed class BenchRunner
             int i;
             while ((i = Interlocked.Increment(ref next)) < clients.Length && !token.IsCancellationRequested)
             {
-                await clients[i].ConnectAsync(_server, _sources[i % _sources.Length], _request, timeout, token).ConfigureAwait(false);
+                await clients[i].ConnectAsync(_servers[i % _servers.Length], _sources[i % _sources.Length], _requests[i % _requests.Length], timeout, token).ConfigureAwait(false);
             }
         }
 
