@@ -51,6 +51,10 @@ internal sealed class BenchOptions
                                      it is registered) (default 2)
           --drain-timeout S          after the last publish, wait up to S seconds for deliveries (default 10)
           --max-seconds S            stop everything after S seconds and report what was measured (default 300)
+          --expect-events N          without --publish: another ssebench publishes; wait until every
+                                     stream has bench events 0 .. N-1 and report them (lost,
+                                     duplicated, latency: the clock is the machine's, shared)
+          --ready-file PATH          write PATH once every stream is connected and has its first bytes
           --header NAME:VALUE        an extra request header on every subscription (repeatable)
           --label TEXT               a name for this run, printed in the report
           --json                     print one JSON object instead of the text report
@@ -73,6 +77,12 @@ internal sealed class BenchOptions
     public Uri? Publish { get; private set; }
 
     public int Clients { get; private set; } = 100;
+
+    /// <summary>Bench events another process publishes that every stream must get (subscribe-only runs).</summary>
+    public int ExpectEvents { get; private set; }
+
+    /// <summary>A file written once every stream is connected and settled.</summary>
+    public string? ReadyFile { get; private set; }
 
     public int Events { get; private set; } = 1000;
 
@@ -197,6 +207,12 @@ internal sealed class BenchOptions
                 case "--label":
                     o.Label = Value();
                     break;
+                case "--expect-events":
+                    o.ExpectEvents = ParseInt(name, Value(), 0, 100_000_000);
+                    break;
+                case "--ready-file":
+                    o.ReadyFile = Value();
+                    break;
                 case "--header":
                     o.Headers.Add(ParseHeader(Value()));
                     break;
@@ -213,6 +229,11 @@ internal sealed class BenchOptions
         if (subscribe is null)
         {
             throw new UsageException("--subscribe URL is required (--help lists the options)");
+        }
+
+        if (o.ExpectEvents > 0 && o.Publish is not null)
+        {
+            throw new UsageException("--expect-events is for a run that does not publish: drop --publish");
         }
 
         o.SubscribeAll = [.. subscribeAll.Select(u => ParseUrl("--subscribe", u))];

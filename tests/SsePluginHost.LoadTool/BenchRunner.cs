@@ -15,6 +15,7 @@ internal sealed class BenchRunner
 {
     private const int ConnectConcurrency = 200;
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(5);
+    private static readonly TimeSpan ExpectPollInterval = TimeSpan.FromMilliseconds(100);
 
     private readonly BenchOptions _options;
     private readonly IPEndPoint[] _servers;
@@ -107,6 +108,7 @@ internal sealed class BenchRunner
     {
         BenchOptions o = _options;
         bool publishing = o.Publish is not null && o.Events > 0;
+        bool expecting = !publishing && o.ExpectEvents > 0;
         BenchResult r = new()
         {
             Label = o.Label,
@@ -115,7 +117,7 @@ internal sealed class BenchRunner
             Sources = _sources[0] is null ? 0 : _sources.Length,
             Requested = o.Clients,
             ServerPid = o.ServerPid,
-            EventsRequested = publishing ? o.Events : 0,
+            EventsRequested = publishing ? o.Events : expecting ? o.ExpectEvents : 0,
             TargetRate = o.Rate,
             PublishConcurrency = o.PublishConcurrency,
             Size = o.Size,
@@ -133,7 +135,7 @@ internal sealed class BenchRunner
         StreamClient[] clients = new StreamClient[o.Clients];
         for (int i = 0; i < clients.Length; i++)
         {
-            clients[i] = new StreamClient(new DeliveryLog(publishing ? o.Events : 0, latency));
+            clients[i] = new StreamClient(new DeliveryLog(publishing ? o.Events : expecting ? o.ExpectEvents : 0, latency));
         }
 
         Publisher? publisher = null;
@@ -145,6 +147,16 @@ internal sealed class BenchRunner
             if (r.RssBefore is { } before && r.RssAfterConnect is { } after && r.Connected > 0)
             {
                 r.RssPerStream = (double)(after - before) / r.Connected;
+            }
+
+            if (o.ReadyFile is { } ready)
+            {
+                await File.WriteAllTextAsync(ready, r.Connected.ToString(CultureInfo.InvariantCulture), token).ConfigureAwait(false);
+            }
+
+            if (expecting && !token.IsCancellationRequested)
+            {
+                await ExpectAsync(clients, latency, r, token).ConfigureAwait(false);
             }
 
             if (o.IdleSeconds > 0 && !token.IsCancellationRequested)
@@ -165,12 +177,18 @@ internal sealed class BenchRunner
         r.DeadlineHit = token.IsCancellationRequested;
         r.RssAfterRun = Server()?.RssBytes;
         Tally(clients, publisher, r);
+        if (expecting)
+        {
+            TallyExpected(clients, o.ExpectEvents, r);
+        }
+
         await Task.WhenAll(clients.Select(c => c.CloseAsync())).ConfigureAwait(false);
 
         r.ToolCpuSeconds = SelfCpu() - toolCpuStart;
         r.WallSeconds = Stopwatch.GetElapsedTime(runStarted).TotalSeconds;
         bool streamsOk = r.Connected == r.Requested && r.EndedByServer == 0;
-        bool deliveriesOk = !publishing || (r.Published == o.Events && r.Lost == 0 && r.Duplicated == 0);
+        bool deliveriesOk = publishing ? r.Published == o.Events && r.Lost == 0 && r.Duplicated == 0
+            : !expecting || (r.Lost == 0 && r.Duplicated == 0);
         r.Completed = !r.DeadlineHit && streamsOk && deliveriesOk;
         r.ExitCode = r.Completed ? 0 : 1;
         return r;
@@ -350,6 +368,37 @@ internal sealed class BenchRunner
         {
             r.ServerCpuMicrosPerDelivery = cpu * 1e6 / r.Received;
         }
+    }
+
+    /// <summary>Waits until every open stream has the events another process publishes, or the deadline.</summary>
+    private static async Task ExpectAsync(StreamClient[] clients, LatencyHistogram latency, BenchResult r, CancellationToken token)
+    {
+        try
+        {
+            long wanted = r.EventsRequested;
+            while (clients.Any(c => c.Connected && !c.EndedByServer && c.Log.Distinct < wanted))
+            {
+                // Slower than a publishing run's polling: this may be 19,500 streams to look at.
+                await Task.Delay(ExpectPollInterval, token).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            r.LatencyCount = latency.Count;
+            r.LatencyMeanMs = latency.Mean / 1000.0;
+            r.LatencyP50Ms = latency.ValueAtPercentile(50) / 1000.0;
+            r.LatencyP90Ms = latency.ValueAtPercentile(90) / 1000.0;
+            r.LatencyP99Ms = latency.ValueAtPercentile(99) / 1000.0;
+            r.LatencyP999Ms = latency.ValueAtPercentile(99.9) / 1000.0;
+            r.LatencyMaxMs = latency.Max / 1000.0;
+        }
+    }
+
+    /// <summary>A subscribe-only run: what each open stream should have had is every one of the expected events.</summary>
+    private static void TallyExpected(StreamClient[] clients, int events, BenchResult r)
+    {
+        r.Expected = (long)r.Connected * events;
+        r.Lost = clients.Where(c => c.Connected).Sum(c => events - c.Log.Distinct);
     }
 
     private static void Count(SortedDictionary<string, int> reasons, string reason) =>
