@@ -203,8 +203,10 @@ median() { sort -n | awk '{ a[NR] = $1 } END { if (NR == 0) { print "–" } else
   echo
   echo "$(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo); redis-server $(redis-server --version | sed 's/.*v=\([^ ]*\).*/\1/'); RUNS=$RUNS, medians."
   echo
-  echo "| scenario | layout | runs | delivered/s | published/s | latency p50 ms | p99 ms | max ms | lost | duplicated |"
-  echo "| --- | --- | --: | --: | --: | --: | --: | --: | --: | --: |"
+  [[ " $SCENARIOS " == *" X "* || " $SCENARIOS " == *" P "* ]] && {
+    echo "| scenario | layout | runs | delivered/s | published/s | latency p50 ms | p99 ms | max ms | lost | duplicated |"
+    echo "| --- | --- | --: | --: | --: | --: | --: | --: | --: | --: |"
+  }
   for scenario in $SCENARIOS; do
     [ "$scenario" = S ] && continue
     for layout in single cluster; do
@@ -217,8 +219,8 @@ median() { sort -n | awk '{ a[NR] = $1 } END { if (NR == 0) { print "–" } else
     done
   done
   echo
-  echo "X: $X_CLIENTS clients, $X_RATE events/s, $X_EVENTS events; single: one host, no backplane; cluster: publish on host 1, clients on hosts 2 and 3 (half each)."
-  echo "P: $P_CLIENTS clients, $P_EVENTS events as fast as taken ($PUBLISH_CONCURRENCY POSTs in flight); single: no backplane; cluster: one host publishing through Redis."
+  [[ " $SCENARIOS " == *" X "* ]] && echo "X: $X_CLIENTS clients, $X_RATE events/s, $X_EVENTS events; single: one host, no backplane; cluster: publish on host 1, clients on hosts 2 and 3 (half each)."
+  [[ " $SCENARIOS " == *" P "* ]] && echo "P: $P_CLIENTS clients, $P_EVENTS events as fast as taken ($PUBLISH_CONCURRENCY POSTs in flight); single: no backplane; cluster: one host publishing through Redis."
   if [[ " $SCENARIOS " == *" S "* ]]; then
     echo
     echo "S: three hosts, $S_CLIENTS streams each, $S_EVENTS events published on host 1 (5/s), per run and host:"

@@ -30,14 +30,16 @@ internal sealed class HostCluster : IAsyncDisposable
     /// Starts <paramref name="count"/> nodes; <paramref name="sseHostExtra"/> gives each node's
     /// extra <c>SseHost</c> settings (JSON members, with a leading comma) by its index.
     /// </summary>
-    public static async Task<HostCluster> StartAsync(RedisServer redis, int count, Func<int, string>? sseHostExtra = null, string services = """{ "/chat": "Chat" }""")
+    /// <remarks><paramref name="backplaneExtra"/> adds members (with a leading comma) to every node's <c>SseHost:Backplane</c>.</remarks>
+    public static async Task<HostCluster> StartAsync(RedisServer redis, int count, Func<int, string>? sseHostExtra = null, string services = """{ "/chat": "Chat" }""",
+        string backplaneExtra = "")
     {
         HostCluster cluster = new(redis.Configuration, "cluster-" + Guid.NewGuid().ToString("N")[..8]);
         try
         {
             for (int i = 0; i < count; i++)
             {
-                cluster._nodes.Add(HostProcess.Start(HostProcess.PrepareContentRoot(cluster.Settings(services, sseHostExtra?.Invoke(i) ?? string.Empty), "Chat"), "--urls", "http://127.0.0.1:0"));
+                cluster._nodes.Add(HostProcess.Start(HostProcess.PrepareContentRoot(cluster.Settings(services, sseHostExtra?.Invoke(i) ?? string.Empty, backplaneExtra), "Chat"), "--urls", "http://127.0.0.1:0"));
             }
 
             List<Uri> addresses = [];
@@ -57,7 +59,7 @@ internal sealed class HostCluster : IAsyncDisposable
     }
 
     /// <summary>The appsettings.json of a node.</summary>
-    public string Settings(string services, string sseHostExtra) => string.Create(CultureInfo.InvariantCulture, $$"""
+    public string Settings(string services, string sseHostExtra, string backplaneExtra = "") => string.Create(CultureInfo.InvariantCulture, $$"""
         {
           "Logging": { "LogLevel": { "Default": "Information", "Microsoft": "Warning", "Microsoft.Hosting.Lifetime": "Information", "SsePluginHost.Mounts": "Warning" } },
           "SseHost": {
@@ -65,7 +67,7 @@ internal sealed class HostCluster : IAsyncDisposable
             "ReloadOnChange": false,
             "Ping": { "Enabled": false },
             "Console": { "Enabled": true },
-            "Backplane": { "Redis": "{{Redis}}", "KeyPrefix": "{{Prefix}}" },
+            "Backplane": { "Redis": "{{Redis}}", "KeyPrefix": "{{Prefix}}"{{backplaneExtra}} },
             "MountDefaults": { "SessionGraceSeconds": 0 },
             "Services": {{services}}{{sseHostExtra}}
           }

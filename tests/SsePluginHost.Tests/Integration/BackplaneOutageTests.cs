@@ -77,6 +77,45 @@ public sealed class BackplaneOutageTests
     }
 
     [Fact]
+    public async Task Past_the_outage_buffer_events_are_refused_and_every_client_gets_reset_once_Redis_is_back()
+    {
+        await using RedisServer redis = await RedisServer.StartAsync();
+        await using HostCluster cluster = await HostCluster.StartAsync(redis, 2, backplaneExtra: """, "OutageBufferEvents": 3""");
+        await using SseStream first = await SseStream.OpenAsync(new Uri(cluster.Addresses[0], "/chat"));
+        await using SseStream second = await SseStream.OpenAsync(new Uri(cluster.Addresses[1], "/chat"));
+        using HttpClient node1 = new() { BaseAddress = cluster.Addresses[0] };
+        string before = await PublishAsync(node1, "before");
+        Assert.Equal(before, (await first.NextAsync("news", Patience)).EventId);
+        Assert.Equal(before, (await second.NextAsync("news", Patience)).EventId);
+
+        await redis.StopKeepingDataAsync();
+        await WaitForHealthAsync(cluster.Addresses[0], HttpStatusCode.ServiceUnavailable);
+        HostProcess console = cluster.Nodes[0];
+        for (int i = 0; i < 5; i++)
+        {
+            await console.CommandAsync(string.Create(CultureInfo.InvariantCulture, $"broadcast /chat news over-{i}"));
+        }
+
+        // Three wait for Redis; the console is told that the other two were not taken.
+        await Eventually.TrueAsync(() => console.StandardOutput.Count(l => l.StartsWith("queued at /chat", StringComparison.Ordinal)) == 3
+            && console.StandardOutput.Count(l => l == "error: /chat cannot take events now: its backplane (Redis) is away and its buffer is full") == 2, Patience);
+        Assert.Single(console.StandardOutput, l => l.Contains("Redis is away and 3 events already wait for it; further events are refused", StringComparison.Ordinal));
+
+        await redis.RestartAsync();
+        await WaitForHealthAsync(cluster.Addresses[0], HttpStatusCode.OK);
+        foreach (SseStream client in new[] { first, second })
+        {
+            SseItem<string> reset = await client.NextAsync(Patience);
+            Assert.Equal("reset", reset.EventType);
+            Assert.Contains("published while the backplane (Redis) was away were lost", reset.Data, StringComparison.Ordinal);
+            for (int i = 0; i < 3; i++)
+            {
+                Assert.Equal("over-" + i.ToString(CultureInfo.InvariantCulture), (await client.NextAsync("news", Patience)).Data);
+            }
+        }
+    }
+
+    [Fact]
     public async Task When_Redis_restarts_empty_clients_are_told_to_reset_and_an_old_Last_Event_ID_is_a_reset()
     {
         await using RedisServer redis = await RedisServer.StartAsync();

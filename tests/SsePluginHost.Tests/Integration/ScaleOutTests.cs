@@ -159,6 +159,24 @@ public sealed partial class ScaleOutTests(RedisFixture redis)
         Assert.Equal(published, received);
     }
 
+    [Fact]
+    public async Task The_backplane_can_be_chosen_on_the_command_line()
+    {
+        const string Settings = """{ "SseHost": { "PluginsPath": "plugins", "Console": { "Enabled": false }, "Services": { "/chat": "Chat" } } }""";
+        await using HostProcess host = HostProcess.Start(HostProcess.PrepareContentRoot(Settings, "Chat"), "--urls", "http://127.0.0.1:0",
+            "--SseHost:Backplane:Redis=" + redis.Server.Configuration, "--SseHost:Backplane:KeyPrefix=cli-" + Guid.NewGuid().ToString("N")[..8]);
+        Uri address = await host.WaitForAddressAsync(HostCluster.StartTimeout);
+        using HttpClient http = new() { BaseAddress = address };
+
+        JsonElement health = await http.GetFromJsonAsync<JsonElement>("/_host/health");
+        HttpResponseMessage published = await http.PostAsJsonAsync("/_host/publish/chat", new { @event = "news", data = "through Redis" });
+
+        Assert.Equal("healthy", health.GetProperty("status").GetString());
+        Assert.Equal(redis.Server.Configuration, health.GetProperty("checks").GetProperty("backplane").GetProperty("data").GetProperty("redis").GetString());
+        Assert.Equal(HttpStatusCode.OK, published.StatusCode);
+        Assert.Matches(StreamId(), (await published.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!);
+    }
+
     private static async Task<SseItem<string>?> TryNextAsync(SseStream stream)
     {
         try
