@@ -387,9 +387,11 @@ internal sealed partial class RedisMountChannel : IMountChannel
     /// </summary>
     private async Task SyncAsync()
     {
+        // The counter first: when the stream turns out empty, no event was published after it
+        // was read (that event would be in the stream), so it is this node's position.
         IDatabase database = _backplane.Database;
-        StreamEntry[] newest = await database.StreamRangeAsync(_keys[0], "-", "+", Math.Max(1, _history.Count), Order.Descending).ConfigureAwait(false);
         RedisValue number = await database.StringGetAsync(_keys[1]).ConfigureAwait(false);
+        StreamEntry[] newest = await database.StreamRangeAsync(_keys[0], "-", "+", Math.Max(1, _history.Count), Order.Descending).ConfigureAwait(false);
         long nowMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         long now = _time.GetTimestamp();
         List<Entry> entries = [];
