@@ -130,6 +130,10 @@ public sealed class ClusterSessionTests(RedisFixture redis)
         SseStream client = await SseStream.OpenAsync(new Uri(cluster.Addresses[0], "/chat"));
         string sessionId = client.SessionId;
         await client.DisposeAsync();
+        await Eventually.ValueAsync(
+            () => first.GetFromJsonAsync<JsonElement>("/_host/clients/chat"),
+            clients => clients.EnumerateArray().Any(c => c.GetProperty("session").GetString() == sessionId && !c.GetProperty("connected").GetBoolean()),
+            Patience);
 
         // Away from host 1, within its grace period: a direct event waits there for it.
         HttpResponseMessage direct = await first.PostAsJsonAsync("/_host/publish/chat", new { @event = "private", data = "kept for you", session = sessionId });
