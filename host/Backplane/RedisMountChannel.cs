@@ -82,6 +82,7 @@ internal sealed partial class RedisMountChannel : IMountChannel
     private bool _lostWhileAway;
     private bool _disposed;
     private long _nextToken;
+    private int _inFlight;
 
     // The reader's position in the stream (only the reader touches them).
     private string _lastId = "0-0";
@@ -256,6 +257,7 @@ internal sealed partial class RedisMountChannel : IMountChannel
     private Task Send(Pending pending, CommandFlags flags = CommandFlags.None)
     {
         Task<RedisResult> sending;
+        Interlocked.Increment(ref _inFlight);
         try
         {
             sending = _backplane.Database.ScriptEvaluateAsync(PublishScript, _keys,
@@ -264,27 +266,47 @@ internal sealed partial class RedisMountChannel : IMountChannel
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             OnSendFailed(pending, ex);
+            Sent();
             return Task.CompletedTask;
         }
 
         _ = sending.ContinueWith(
-            static (task, state) => ((Pending)state!).Channel.OnSendFailed((Pending)state!, task.Exception!.InnerException!),
+            static (task, state) => ((Pending)state!).Channel.OnSent((Pending)state!, task),
             pending,
             CancellationToken.None,
-            TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously,
-            TaskScheduler.Default);
-        _ = sending.ContinueWith(
-            static (task, state) => ((Pending)state!).StreamId = (string?)task.Result,
-            pending,
-            CancellationToken.None,
-            TaskContinuationOptions.OnlyOnRanToCompletion | TaskContinuationOptions.ExecuteSynchronously,
+            TaskContinuationOptions.ExecuteSynchronously,
             TaskScheduler.Default);
         return sending;
     }
 
+    /// <summary>A send ended: Redis answered with the event's id, or it failed (and what failed is back in the buffer).</summary>
+    private void OnSent(Pending pending, Task<RedisResult> sending)
+    {
+        if (sending.IsCompletedSuccessfully)
+        {
+            pending.StreamId = (string?)sending.Result;
+        }
+        else
+        {
+            OnSendFailed(pending, sending.Exception?.InnerException ?? new TaskCanceledException("the send was canceled"));
+        }
+
+        Sent();
+    }
+
+    /// <summary>One send fewer whose fate is unknown; the last one lets a flush that waits for it finish.</summary>
+    private void Sent()
+    {
+        if (Interlocked.Decrement(ref _inFlight) == 0 && !Volatile.Read(ref _direct))
+        {
+            Wake();
+        }
+    }
+
     private void OnSendFailed(Pending failed, Exception error)
     {
-        bool connection = error is RedisConnectionException or RedisTimeoutException or TimeoutException;
+        // Whether the send's fate is unknown (the connection, a timeout): then it is tried again.
+        bool connection = error is RedisConnectionException or RedisTimeoutException or TimeoutException or OperationCanceledException;
         Pending? original;
         lock (_outLock)
         {
@@ -551,6 +573,14 @@ internal sealed partial class RedisMountChannel : IMountChannel
 
                 if (_buffer.Count == 0 && !_lostWhileAway)
                 {
+                    // A send issued before Redis went away may still fail (a timeout) and go back
+                    // into the buffer: publishing goes straight out again only once none is left,
+                    // so that no event is sent again behind a later one. The last one wakes this loop.
+                    if (!_direct && Volatile.Read(ref _inFlight) > 0)
+                    {
+                        return;
+                    }
+
                     _direct = _backplane.IsConnected;
                     return;
                 }

@@ -21,7 +21,7 @@ internal sealed partial class PublishApi
     public const string Prefix = MountDefinitionReader.ReservedPrefix;
 
     /// <summary>How long a publish waits for Redis to take the event before it is answered 202 (taken, waiting for Redis).</summary>
-    private static readonly TimeSpan QueuedAfter = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan QueuedAfter = TimeSpan.FromSeconds(10);
 
     private readonly MountTable _table;
     private readonly PublishAccess _access;
