@@ -192,8 +192,7 @@ internal sealed partial class RedisMountChannel : IMountChannel
     {
         ArgumentNullException.ThrowIfNull(sessionId);
         ArgumentNullException.ThrowIfNull(body);
-        byte[] frame = body.OwnId is null ? body.Bytes : SseFramer.WithId(body.OwnId, body.Bytes);
-        return _recipients.Deliver(sessionId, frame);
+        return _recipients.Deliver(sessionId, body.DirectFrame());
     }
 
     public IDisposable Subscribe(IChannelSubscriber subscriber, ReplayFrom from, out ChannelStart start) =>

@@ -11,6 +11,9 @@ namespace SsePluginHost.Channels;
 /// <param name="OwnId">The id the publisher gave the event, or <see langword="null"/> for the channel's.</param>
 internal sealed record EventBody(byte[] Bytes, string? OwnId)
 {
+    /// <summary>The bytes a send to one session writes: the body, behind its own <c>id:</c> line if it has one (sends get no channel id).</summary>
+    public byte[] DirectFrame() => OwnId is null ? Bytes : SseFramer.WithId(OwnId, Bytes);
+
     /// <summary>Frames an event's type and data (already checked by <see cref="SseEvent"/>).</summary>
     public static EventBody From(SseEvent sseEvent)
     {

@@ -147,11 +147,13 @@ internal sealed class ConsoleCommands
             return;
         }
 
-        // The console is its own thread: it may wait a moment for the round trip through Redis.
+        // The console is its own thread: it may wait a moment for the round trip through Redis,
+        // but not while Redis is away (the event waits for it; the next command need not).
+        bool available = mount.Channel.IsAvailable;
         Task<PublishReceipt> publishing = mount.BroadcastAsync(new SseEvent(eventType, data)).AsTask();
         try
         {
-            if (publishing.Wait(ConsoleWait))
+            if (publishing.IsCompleted || (available && publishing.Wait(ConsoleWait)))
             {
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"sent to {publishing.Result.Delivered} clients at {mount.Path}"));
                 return;

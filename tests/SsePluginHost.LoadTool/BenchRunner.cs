@@ -311,13 +311,7 @@ internal sealed class BenchRunner
             ProcessStats? after = Server();
             r.PublishServerCpuSeconds = after?.CpuSeconds - before?.CpuSeconds;
             r.PublishToolCpuSeconds = SelfCpu() - toolBefore;
-            r.LatencyCount = latency.Count;
-            r.LatencyMeanMs = latency.Mean / 1000.0;
-            r.LatencyP50Ms = latency.ValueAtPercentile(50) / 1000.0;
-            r.LatencyP90Ms = latency.ValueAtPercentile(90) / 1000.0;
-            r.LatencyP99Ms = latency.ValueAtPercentile(99) / 1000.0;
-            r.LatencyP999Ms = latency.ValueAtPercentile(99.9) / 1000.0;
-            r.LatencyMaxMs = latency.Max / 1000.0;
+            ReadLatency(latency, r);
         }
     }
 
@@ -384,14 +378,19 @@ internal sealed class BenchRunner
         }
         finally
         {
-            r.LatencyCount = latency.Count;
-            r.LatencyMeanMs = latency.Mean / 1000.0;
-            r.LatencyP50Ms = latency.ValueAtPercentile(50) / 1000.0;
-            r.LatencyP90Ms = latency.ValueAtPercentile(90) / 1000.0;
-            r.LatencyP99Ms = latency.ValueAtPercentile(99) / 1000.0;
-            r.LatencyP999Ms = latency.ValueAtPercentile(99.9) / 1000.0;
-            r.LatencyMaxMs = latency.Max / 1000.0;
+            ReadLatency(latency, r);
         }
+    }
+
+    private static void ReadLatency(LatencyHistogram latency, BenchResult r)
+    {
+        r.LatencyCount = latency.Count;
+        r.LatencyMeanMs = latency.Mean / 1000.0;
+        r.LatencyP50Ms = latency.ValueAtPercentile(50) / 1000.0;
+        r.LatencyP90Ms = latency.ValueAtPercentile(90) / 1000.0;
+        r.LatencyP99Ms = latency.ValueAtPercentile(99) / 1000.0;
+        r.LatencyP999Ms = latency.ValueAtPercentile(99.9) / 1000.0;
+        r.LatencyMaxMs = latency.Max / 1000.0;
     }
 
     /// <summary>A subscribe-only run: what each open stream should have had is every one of the expected events.</summary>

@@ -28,7 +28,7 @@ internal sealed partial class NginxProxy : IAsyncDisposable
     public static async Task<NginxProxy> StartAsync(IEnumerable<Uri> upstreams)
     {
         string directory = TestPaths.NewTempDirectory();
-        int port = FreePort();
+        int port = FreePorts.Tcp();
         string shipped = await File.ReadAllTextAsync(Path.Combine(TestPaths.RepositoryRoot, "deploy", "nginx.conf"));
         string servers = string.Join("\n", upstreams.Select(u => $"        server {u.Host}:{u.Port} max_fails=1 fail_timeout=2s;"));
         string config = UpstreamServers().Replace(shipped, servers + "\n", 1);
@@ -104,13 +104,6 @@ internal sealed partial class NginxProxy : IAsyncDisposable
         catch (IOException)
         {
         }
-    }
-
-    private static int FreePort()
-    {
-        using TcpListener listener = new(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private async Task<bool> ListensAsync()

@@ -33,7 +33,7 @@ internal sealed class RedisServer : IAsyncDisposable
 
     public static async Task<RedisServer> StartAsync()
     {
-        RedisServer server = new(FreePort(), TestPaths.NewTempDirectory());
+        RedisServer server = new(FreePorts.Tcp(), TestPaths.NewTempDirectory());
         await server.RestartAsync();
         return server;
     }
@@ -153,13 +153,6 @@ internal sealed class RedisServer : IAsyncDisposable
         catch (IOException)
         {
         }
-    }
-
-    private static int FreePort()
-    {
-        using TcpListener listener = new(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private async Task<bool> AnswersPingAsync(CancellationToken cancellationToken)

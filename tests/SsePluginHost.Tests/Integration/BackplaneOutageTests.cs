@@ -43,7 +43,7 @@ public sealed class BackplaneOutageTests
             await cluster.Nodes[0].CommandAsync(string.Create(CultureInfo.InvariantCulture, $"broadcast /chat news queued-{i}"));
         }
 
-        await cluster.Nodes[0].WaitForOutputAsync(l => l == "queued at /chat: its backplane (Redis) is away; it goes out when Redis is back", Patience);
+        await Eventually.TrueAsync(() => cluster.Nodes[0].StandardOutput.Count(l => l == "queued at /chat: its backplane (Redis) is away; it goes out when Redis is back") == 5, Patience);
 
         await redis.RestartAsync();
         await WaitForHealthAsync(cluster.Addresses[0], HttpStatusCode.OK);

@@ -23,7 +23,7 @@ public sealed partial class ScaleOutTests(RedisFixture redis)
     [Fact]
     public async Task A_broadcast_from_any_source_on_any_node_reaches_every_nodes_clients_once_in_one_order_with_the_same_ids()
     {
-        int udpPort = FreeUdpPort();
+        int udpPort = FreePorts.Udp();
         string socketDirectory = TestPaths.NewTempDirectory();
         string socket = Path.Combine(socketDirectory, "publish.sock");
         await using HostCluster cluster = await HostCluster.StartAsync(redis.Server, 3, i => i switch
@@ -204,12 +204,6 @@ public sealed partial class ScaleOutTests(RedisFixture redis)
         }
 
         return seen;
-    }
-
-    private static int FreeUdpPort()
-    {
-        using UdpClient probe = new(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)probe.Client.LocalEndPoint!).Port;
     }
 
     [GeneratedRegex(@"^\d+-\d+$")]
