@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Primitives;
@@ -91,6 +92,11 @@ public static class SseHostApplication
         if (options.Streams.DirectStreams && !DirectStreamsApply(app.Configuration))
         {
             StartupLog.DirectStreamsOffForHosts(startLog, app.Configuration["AllowedHosts"] ?? string.Empty);
+        }
+
+        if (options.ForwardedHeaders.Enabled)
+        {
+            app.UseForwardedHeaders(ForwardedHeadersFor(options.ForwardedHeaders));
         }
 
         ((IEndpointRouteBuilder)app).DataSources.Add(app.Services.GetRequiredService<MountEndpointDataSource>());
@@ -189,6 +195,25 @@ public static class SseHostApplication
             StartupLog.UnixSocket(log, path, UnixSocketFile.Describe(mode));
         });
         app.Lifetime.ApplicationStopped.Register(() => UnixSocketFile.Remove(path));
+    }
+
+    /// <summary>ASP.NET Core's forwarded-headers options for the configured proxies (and only them).</summary>
+    private static ForwardedHeadersOptions ForwardedHeadersFor(ForwardedHeadersSettings settings)
+    {
+        ForwardedHeadersOptions forwarded = new() { ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto };
+        forwarded.KnownProxies.Clear();
+        forwarded.KnownIPNetworks.Clear();
+        foreach (string proxy in settings.KnownProxies)
+        {
+            forwarded.KnownProxies.Add(System.Net.IPAddress.Parse(proxy));
+        }
+
+        foreach (string network in settings.KnownNetworks)
+        {
+            forwarded.KnownIPNetworks.Add(System.Net.IPNetwork.Parse(network));
+        }
+
+        return forwarded;
     }
 
     private static void LogPublishAccess(ILogger log, bool enabled, bool hasToken)

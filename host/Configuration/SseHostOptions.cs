@@ -30,6 +30,9 @@ public sealed class SseHostOptions
     /// <summary>The publish API for other processes: HTTP under <c>/_host/</c>, a Unix socket, UDP.</summary>
     public PublishOptions Publish { get; set; } = new();
 
+    /// <summary>The reverse proxies whose forwarded headers the host believes.</summary>
+    public ForwardedHeadersSettings ForwardedHeaders { get; set; } = new();
+
     /// <summary>What carries events between hosts: nothing (the default) or a shared Redis.</summary>
     public BackplaneOptions Backplane { get; set; } = new();
 

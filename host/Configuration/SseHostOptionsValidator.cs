@@ -53,6 +53,11 @@ internal sealed class SseHostOptionsValidator : IValidateOptions<SseHostOptions>
             failures.Add(pluginProblem);
         }
 
+        if (options.ForwardedHeaders.Validate() is { } proxyProblem)
+        {
+            failures.Add(proxyProblem);
+        }
+
         if (options.Backplane.Validate() is { } backplaneProblem)
         {
             failures.Add(backplaneProblem);

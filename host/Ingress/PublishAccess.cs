@@ -49,6 +49,17 @@ internal sealed partial class PublishAccess
         string remote = context.Connection.RemoteIpAddress?.ToString() ?? "unix socket";
         if (_tokenHash is null)
         {
+            // Loopback is trusted only when it really is the caller: a request a proxy on this
+            // machine passed on says so in its headers (ASP.NET Core's forwarded-headers
+            // middleware takes X-Forwarded-For off the requests of a known proxy, after putting
+            // the client's address in their place).
+            if (ForwardedBy(context.Request.Headers) is { } via)
+            {
+                LogRefused(_logger, context.Request.Method, context.Request.Path, remote, $"it came through a proxy ({via}) and no token is configured");
+                return (StatusCodes.Status403Forbidden,
+                    $"The publish API does not answer requests that came through a proxy ({via}) until a token is configured (SseHost:Publish:Token).");
+            }
+
             if (IsLocal(context.Connection))
             {
                 return null;
@@ -76,6 +87,12 @@ internal sealed partial class PublishAccess
 
         return null;
     }
+
+    /// <summary>The header that says a proxy passed the request on, or null.</summary>
+    private static string? ForwardedBy(IHeaderDictionary headers) =>
+        headers.ContainsKey("Forwarded") ? "Forwarded"
+        : headers.ContainsKey("X-Forwarded-For") ? "X-Forwarded-For"
+        : null;
 
     [LoggerMessage(EventId = 50, Level = LogLevel.Warning, Message = "Publish API: refused {Method} {Path} from {Remote}: {Why}")]
     private static partial void LogRefused(ILogger logger, string method, string path, string remote, string why);

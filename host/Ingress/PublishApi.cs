@@ -113,6 +113,13 @@ internal sealed partial class PublishApi
             return Results.Json(new PublishResult(target.Path, sessionId, null, sent ? 1 : 0));
         }
 
+        if (target.Service is null)
+        {
+            // Its plugin failed to load, or is still starting: nobody would get the event.
+            context.Response.Headers.RetryAfter = "1";
+            return Results.Text($"{target.Path} is not available: {target.UnavailableReason}\n", "text/plain", statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
+
         if (!target.Channel.IsAvailable)
         {
             return Unavailable(context, target.Path);
