@@ -37,9 +37,8 @@ internal sealed partial class MountAdmission
         path.StartsWith(MountDefinitionReader.ReservedPrefix, StringComparison.OrdinalIgnoreCase)
         && (path.Length == MountDefinitionReader.ReservedPrefix.Length || path[MountDefinitionReader.ReservedPrefix.Length] == '/');
 
-    /// <summary>Whether an <c>Accept</c> header value asks for <c>text/event-stream</c> (an EventSource request).</summary>
-    public static bool AcceptsEventStream(string? accept) =>
-        accept is not null && accept.Contains("text/event-stream", StringComparison.OrdinalIgnoreCase);
+    /// <summary>Whether an <c>Accept</c> header value asks for <c>text/event-stream</c> (an EventSource request): listed, with a quality above 0.</summary>
+    public static bool AcceptsEventStream(string? accept) => AcceptHeader.Allows(accept, "text/event-stream");
 
     /// <summary>The mount that serves a path, or <see langword="null"/> (reserved paths included).</summary>
     public Mount? Match(string path, out string subPath)

@@ -39,7 +39,7 @@ internal static class DirectRequestReader
             Headers = headers,
             RemoteAddress = (remote as IPEndPoint)?.Address.ToString(),
             AcceptsEventStream = Admission.MountAdmission.AcceptsEventStream(accept),
-            AcceptsHtml = accept.Contains("text/html", StringComparison.OrdinalIgnoreCase),
+            AcceptsHtml = Admission.AcceptHeader.Allows(accept, "text/html"),
         };
     }
 }

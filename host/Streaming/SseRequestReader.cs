@@ -55,7 +55,7 @@ internal static class SseRequestReader
             Body = body,
             RemoteAddress = context.Connection.RemoteIpAddress?.ToString(),
             AcceptsEventStream = Admission.MountAdmission.AcceptsEventStream(accept),
-            AcceptsHtml = accept.Contains("text/html", StringComparison.OrdinalIgnoreCase),
+            AcceptsHtml = Admission.AcceptHeader.Allows(accept, "text/html"),
         };
     }
 }
