@@ -115,6 +115,13 @@ internal sealed partial class MountDispatcher
             return WriteErrorAsync(exchange, StatusCodes.Status500InternalServerError, $"The service at {mount.Path} gave no answer.");
         }
 
+        if (answer.IsStream && HttpMethods.IsHead(request.Method))
+        {
+            // HEAD gets the stream's headers and nothing else: no session, no plugin callback,
+            // and the connection is free for its next request at once.
+            return exchange.StartEventStreamAsync();
+        }
+
         return answer.IsStream
             ? _streams.RunAsync(exchange, mount, service, request, answer.State, slotHeld)
             : exchange.WriteTextAsync(answer.StatusCode, answer.ContentType, answer.Body);
