@@ -66,7 +66,9 @@ internal sealed class DirectStreamExchange(ConnectionContext connection, string?
             text = "The service answered with an invalid content type.\n";
         }
 
-        byte[] body = text is null ? [] : Encoding.UTF8.GetBytes(text);
+        // No body after 204 or 304, whatever was given: here it would read as a second response.
+        bool bodiless = statusCode is StatusCodes.Status204NoContent or StatusCodes.Status304NotModified;
+        byte[] body = text is null || bodiless ? [] : Encoding.UTF8.GetBytes(text);
         StringBuilder start = new StringBuilder("HTTP/1.1 ")
             .Append(statusCode.ToString(CultureInfo.InvariantCulture)).Append(' ')
             .Append(ReasonPhrases.GetReasonPhrase(statusCode)).Append("\r\n");
@@ -75,7 +77,7 @@ internal sealed class DirectStreamExchange(ConnectionContext connection, string?
             start.Append("Content-Type: ").Append(contentType).Append("\r\n");
         }
 
-        if (statusCode is not (StatusCodes.Status204NoContent or StatusCodes.Status304NotModified))
+        if (!bodiless)
         {
             start.Append("Content-Length: ").Append(body.Length.ToString(CultureInfo.InvariantCulture)).Append("\r\n");
         }

@@ -63,7 +63,7 @@ internal sealed partial class MountDispatcher
             return;
         }
 
-        await exchange.WriteTextAsync(answer.StatusCode, answer.ContentType, answer.Body).ConfigureAwait(false);
+        await WriteAnswerAsync(exchange, mount, answer.StatusCode, answer.ContentType, answer.Body).ConfigureAwait(false);
     }
 
     private Task AskPlugin(IStreamExchange exchange, Mount mount, ISseService service, SseRequest request, bool slotHeld)
@@ -124,7 +124,25 @@ internal sealed partial class MountDispatcher
 
         return answer.IsStream
             ? _streams.RunAsync(exchange, mount, service, request, answer.State, slotHeld)
-            : exchange.WriteTextAsync(answer.StatusCode, answer.ContentType, answer.Body);
+            : WriteAnswerAsync(exchange, mount, answer.StatusCode, answer.ContentType, answer.Body);
+    }
+
+    /// <summary>
+    /// Writes a plugin's plain answer as HTTP allows it: a final status (200 to 599; anything else
+    /// is the plugin's fault: 500 and a log line), and no body after 204 or 304, whatever the
+    /// plugin gave (on the direct path a body there would read as a second response).
+    /// </summary>
+    private Task WriteAnswerAsync(IStreamExchange exchange, Mount mount, int statusCode, string contentType, string? body)
+    {
+        if (statusCode is < 200 or > 599)
+        {
+            LogInvalidStatus(_logger, mount.Path, statusCode, mount.Runtime.PluginName);
+            return WriteErrorAsync(exchange, StatusCodes.Status500InternalServerError, $"The service at {mount.Path} gave an answer with an invalid status.");
+        }
+
+        return statusCode is StatusCodes.Status204NoContent or StatusCodes.Status304NotModified
+            ? exchange.WriteTextAsync(statusCode, contentType, null)
+            : exchange.WriteTextAsync(statusCode, contentType, body);
     }
 
     private Task FailAsync(IStreamExchange exchange, Mount mount, SseRequest request, Exception ex)
@@ -136,6 +154,9 @@ internal sealed partial class MountDispatcher
     /// <summary>Answers with a one-line plain-text error.</summary>
     public static Task WriteErrorAsync(IStreamExchange exchange, int statusCode, string text) =>
         exchange.WriteTextAsync(statusCode, "text/plain; charset=utf-8", text + "\n");
+
+    [LoggerMessage(EventId = 94, Level = LogLevel.Error, Message = "{Path}: the plugin answered with status {StatusCode}, which no HTTP response may have; answered 500 (plugin {Plugin})")]
+    private static partial void LogInvalidStatus(ILogger logger, string path, int statusCode, string plugin);
 
     [LoggerMessage(EventId = 93, Level = LogLevel.Warning, Message = "{Path}: the host {Node} that has session {SessionId} did not answer a request for it; answered 503")]
     private static partial void LogForwardUnanswered(ILogger logger, string path, string sessionId, string node);
