@@ -47,7 +47,7 @@ internal static class PublishRequestReader
 
                 break;
             case "application/x-www-form-urlencoded" or "multipart/form-data":
-                IFormCollection form = await request.ReadFormAsync(cancellationToken).ConfigureAwait(false);
+                IFormCollection form = await FormReading.ReadAsync(request, cancellationToken).ConfigureAwait(false);
                 eventType = form["event"].FirstOrDefault() ?? eventType;
                 id = form["id"].FirstOrDefault() ?? id;
                 session = form["session"].FirstOrDefault() ?? session;
@@ -98,7 +98,7 @@ internal static class PublishRequestReader
         root.TryGetProperty(name, out JsonElement value)
             ? value.ValueKind switch
             {
-                JsonValueKind.String => value.GetString(),
+                JsonValueKind.String => StringOf(value, name),
                 JsonValueKind.Null => null,
                 _ => throw Bad($"'{name}' must be a string."),
             }
@@ -107,11 +107,24 @@ internal static class PublishRequestReader
     // A string is the data; an array of strings is several lines; anything else is sent as its JSON text.
     private static string DataOf(JsonElement value) => value.ValueKind switch
     {
-        JsonValueKind.String => value.GetString()!,
+        JsonValueKind.String => StringOf(value, "data"),
         JsonValueKind.Array when value.EnumerateArray().All(e => e.ValueKind == JsonValueKind.String) =>
-            string.Join('\n', value.EnumerateArray().Select(e => e.GetString())),
+            string.Join('\n', value.EnumerateArray().Select(e => StringOf(e, "data"))),
         _ => value.GetRawText(),
     };
+
+    /// <summary>A JSON string as text; one that is not text (invalid UTF-8, a lone surrogate) is the client's mistake: 400.</summary>
+    private static string StringOf(JsonElement value, string name)
+    {
+        try
+        {
+            return value.GetString()!;
+        }
+        catch (InvalidOperationException)
+        {
+            throw Bad($"'{name}' is not valid text: it has invalid UTF-8 or a lone surrogate.");
+        }
+    }
 
     private static BadHttpRequestException Bad(string message) => new(message, StatusCodes.Status400BadRequest);
 }

@@ -27,7 +27,7 @@ internal static class SseRequestReader
         string? body = null;
         if (request.HasFormContentType)
         {
-            IFormCollection fields = await request.ReadFormAsync(context.RequestAborted).ConfigureAwait(false);
+            IFormCollection fields = await Ingress.FormReading.ReadAsync(request, context.RequestAborted).ConfigureAwait(false);
             foreach (KeyValuePair<string, Microsoft.Extensions.Primitives.StringValues> pair in fields)
             {
                 form[pair.Key] = pair.Value.Count > 0 ? pair.Value[0] ?? string.Empty : string.Empty;
