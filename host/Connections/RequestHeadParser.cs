@@ -80,13 +80,17 @@ internal static class RequestHeadParser
     /// <summary>
     /// Whether an unfinished head is already one that ASP.NET Core must answer: a line ended by
     /// a bare LF (accepted there, never ending the head here), a request line or a header count
-    /// over the limits (answered 414 or 431 there at once).
+    /// over the limits (answered 414 or 431 there at once), a byte that is not visible ASCII,
+    /// space or tab (a NUL, 0xFF: never served here), or a header line without a colon (400
+    /// there at once). Such a head goes to ASP.NET Core now, not once the head timeout has run.
     /// </summary>
     private static bool CannotBecomeEligible(in ReadOnlySequence<byte> buffer, HeadLimits limits)
     {
         byte previous = 0;
         long position = 0;
         int lines = 0;
+        bool colon = false;
+        long lineStart = 0;
         foreach (ReadOnlyMemory<byte> segment in buffer)
         {
             foreach (byte b in segment.Span)
@@ -98,10 +102,27 @@ internal static class RequestHeadParser
                     {
                         return true;
                     }
+
+                    // A header line (not the request line, not the empty line that ends the head).
+                    if (lines > 1 && !colon && position - lineStart > 2)
+                    {
+                        return true;
+                    }
+
+                    colon = false;
+                    lineStart = position;
                 }
                 else if (lines == 0 && position > limits.MaxRequestLine)
                 {
                     return true;
+                }
+                else if ((b < 0x20 && b is not (byte)'\t' and not (byte)'\r') || b >= 0x7F)
+                {
+                    return true;
+                }
+                else if (b == ':')
+                {
+                    colon = true;
                 }
 
                 previous = b;

@@ -141,6 +141,29 @@ public sealed class RequestHeadParserTests
     }
 
     [Theory]
+    [InlineData("GET /a HTTP/1.1\r\nHost: x\r\nX-A: b\u0000c")]
+    [InlineData("GET /a HTTP/1.1\r\nHost: x\r\nX-A: \u00ff")]
+    [InlineData("GET /a\u0001 HTTP/1.1")]
+    [InlineData("GET /a HTTP/1.1\r\nHost: x\r\nno colon here\r\n")]
+    [InlineData("GET /a HTTP/1.1\r\nno colon at all\r\nHost: x\r\n")]
+    [InlineData("GET /a HTTP/1.1\r\nHost: x\r\nX-B: \u007f")]
+    public void A_head_cut_short_that_can_never_be_served_here_goes_to_ASP_NET_Core_at_once(string text)
+    {
+        Assert.Equal(HeadParse.NotEligible, RequestHeadParser.TryParse(new ReadOnlySequence<byte>(Encoding.Latin1.GetBytes(text)), out RequestHead? head));
+        Assert.Null(head);
+    }
+
+    [Theory]
+    [InlineData("GET /a HTTP/1.1\r\nHost: x\r\nX-A: tab\there")]
+    [InlineData("GET /a HTTP/1.1\r\nHost: x\r\nX-A: colon: in value")]
+    [InlineData("GET /a HTTP/1.1\r\nHost: x\r\nX-A")]
+    public void A_head_cut_short_that_may_still_become_one_stays_incomplete(string text)
+    {
+        Assert.Equal(HeadParse.Incomplete, RequestHeadParser.TryParse(new ReadOnlySequence<byte>(Encoding.Latin1.GetBytes(text)), out RequestHead? head));
+        Assert.Null(head);
+    }
+
+    [Theory]
     [InlineData("P")]
     [InlineData("POST")]
     [InlineData("POST /a HTTP/1.1\r\n")]
