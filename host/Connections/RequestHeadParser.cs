@@ -251,7 +251,7 @@ internal static class RequestHeadParser
         if (value[0] == '[')
         {
             int close = value.IndexOf((byte)']');
-            if (close < 2 || value[1..close].IndexOfAnyExcept("0123456789abcdefABCDEF:."u8) >= 0)
+            if (close < 2 || close > 64 || value[1..close].IndexOfAnyExcept("0123456789abcdefABCDEF:."u8) >= 0 || !IsIPv6(value[1..close]))
             {
                 return false;
             }
@@ -288,6 +288,23 @@ internal static class RequestHeadParser
         }
 
         return port.Length <= 5 && port.IndexOfAnyExceptInRange((byte)'0', (byte)'9') < 0;
+    }
+
+    /// <summary>
+    /// Whether ASCII hex digits, colons and dots spell an IPv6 address other than the unspecified
+    /// one: Kestrel answers <c>[a]</c>, <c>[:]</c> and <c>[::]</c> with 400, so those go to it.
+    /// </summary>
+    private static bool IsIPv6(ReadOnlySpan<byte> text)
+    {
+        Span<char> chars = stackalloc char[text.Length];
+        for (int i = 0; i < text.Length; i++)
+        {
+            chars[i] = (char)text[i];
+        }
+
+        return System.Net.IPAddress.TryParse(chars, out System.Net.IPAddress? address)
+            && address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6
+            && !address.Equals(System.Net.IPAddress.IPv6Any);
     }
 
     private static string NameOf(ReadOnlySpan<byte> name)
