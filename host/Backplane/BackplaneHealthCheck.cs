@@ -18,9 +18,13 @@ internal sealed class BackplaneHealthCheck(IServiceProvider services) : IHealthC
         }
 
         Dictionary<string, object> data = new(StringComparer.Ordinal) { ["redis"] = backplane.Endpoints, ["node"] = backplane.NodeId };
-        return Task.FromResult(backplane.AwayFor is { } away || !backplane.IsConnected
-            ? HealthCheckResult.Unhealthy(string.Create(CultureInfo.InvariantCulture,
-                $"Redis at {backplane.Endpoints} is away{(backplane.AwayFor is { } a ? $" (for {a.TotalSeconds:0} s)" : string.Empty)}: clients are served, events published here wait for it"), data: data)
-            : HealthCheckResult.Healthy($"Redis at {backplane.Endpoints} is reachable", data));
+        if (backplane.IsConnected)
+        {
+            return Task.FromResult(HealthCheckResult.Healthy($"Redis at {backplane.Endpoints} is reachable", data));
+        }
+
+        string since = backplane.AwayFor is { } away ? string.Create(CultureInfo.InvariantCulture, $" (for {away.TotalSeconds:0} s)") : string.Empty;
+        return Task.FromResult(HealthCheckResult.Unhealthy(
+            $"Redis at {backplane.Endpoints} is away{since}: clients are served, events published here wait for it", data: data));
     }
 }

@@ -120,23 +120,6 @@ internal sealed partial class RedisMountChannel : IMountChannel
 
     public bool IsAvailable => _backplane.IsConnected && !Volatile.Read(ref _disposed);
 
-    /// <summary>How many events published here wait for Redis now.</summary>
-    public int Buffered
-    {
-        get
-        {
-            lock (_outLock)
-            {
-                return _buffer.Count;
-            }
-        }
-    }
-
-    /// <summary>Completes once the channel has read the stream up to now and can serve replay (for tests and start-up).</summary>
-    public Task Ready => _ready.Task;
-
-    private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
     public ValueTask<PublishReceipt> PublishAsync(EventBody body)
     {
         ArgumentNullException.ThrowIfNull(body);
@@ -224,7 +207,6 @@ internal sealed partial class RedisMountChannel : IMountChannel
 
         _ = _backplane.Subscriber.UnsubscribeAsync(_notifications, _onNotification, CommandFlags.FireAndForget);
         _fanOut.Clear();
-        _ready.TrySetCanceled();
     }
 
     private void Wake()
@@ -367,7 +349,6 @@ internal sealed partial class RedisMountChannel : IMountChannel
                     }
 
                     await CatchUpAsync().ConfigureAwait(false);
-                    _ready.TrySetResult();
                     await FlushAsync().ConfigureAwait(false);
                 }
             }
@@ -746,7 +727,7 @@ internal sealed partial class RedisMountChannel : IMountChannel
         public string WireId => OwnId ?? StreamId;
 
         /// <summary>The milliseconds part of the stream id: when Redis took the entry.</summary>
-        public long Milliseconds => long.TryParse(StreamId.AsSpan(0, Math.Max(0, StreamId.IndexOf('-', StringComparison.Ordinal))), NumberStyles.None, CultureInfo.InvariantCulture, out long ms) ? ms : 0;
+        public long Milliseconds => (long)StreamIds.Milliseconds(StreamId);
 
         public byte[] Frame() => SseFramer.WithId(WireId, Body);
 

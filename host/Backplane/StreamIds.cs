@@ -14,6 +14,9 @@ internal static class StreamIds
         return ms != 0 ? ms : a.Seq.CompareTo(b.Seq);
     }
 
+    /// <summary>The milliseconds part of an id (when Redis took the entry), or 0 when it does not parse.</summary>
+    public static ulong Milliseconds(string id) => Parse(id).Ms;
+
     private static (ulong Ms, ulong Seq) Parse(string id)
     {
         int dash = id.IndexOf('-', StringComparison.Ordinal);
