@@ -17,4 +17,10 @@ public enum SseDisconnectReason
 
     /// <summary>The stream failed, for example because the service threw while the client connected.</summary>
     Error = 4,
+
+    /// <summary>
+    /// The credentials the stream was opened with expired (the token's <c>exp</c>): the client was
+    /// sent an <c>auth-expired</c> event first, so that the page can get a fresh token.
+    /// </summary>
+    CredentialsExpired = 5,
 }

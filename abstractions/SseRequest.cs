@@ -34,6 +34,14 @@ public sealed class SseRequest
     /// <summary>The remote IP address, if known.</summary>
     public string? RemoteAddress { get; init; }
 
+    /// <summary>
+    /// Who made the request: on a mount with authentication (<c>"Auth": { "Mode": "Jwt" }</c>),
+    /// the principal of the token the host validated, with the token's claims (<c>sub</c>,
+    /// <c>name</c>, <c>exp</c>, ...); <see langword="null"/> on an anonymous mount. A plugin may
+    /// refuse a request or a stream on its own rules by answering with a status such as 403.
+    /// </summary>
+    public System.Security.Claims.ClaimsPrincipal? User { get; init; }
+
     /// <summary>Whether the client asks for <c>text/event-stream</c> (an EventSource request).</summary>
     public bool AcceptsEventStream { get; init; }
 

@@ -104,6 +104,7 @@ public static class SseHostApplication
         {
             ResponseWriter = HealthResponse.WriteAsync,
         });
+        Auth.TicketEndpoint.Map(app);
         PublishApi.Map(app);
 
         // After the mounts: a mount at / serves GET / itself.
@@ -170,6 +171,8 @@ public static class SseHostApplication
                 provider.GetRequiredService<TimeProvider>());
         });
         services.AddSingleton<MountDispatcher>();
+        services.AddSingleton<Auth.StreamTickets>();
+        services.AddSingleton<Auth.TicketEndpoint>();
         services.AddSingleton<MountAdmission>();
         services.AddSingleton<MountEndpointHandler>();
         services.AddSingleton<MountEndpointDataSource>();

@@ -6,7 +6,20 @@ namespace SsePluginHost.Admission;
 internal static class AdmissionResponses
 {
     /// <summary>Answers a request admission did not let through.</summary>
-    public static Task WriteAsync(IStreamExchange exchange, AdmissionDecision decision, string requestPath) => decision.Outcome switch
+    public static Task WriteAsync(IStreamExchange exchange, AdmissionDecision decision, string requestPath)
+    {
+        if (decision.Headers is { } headers)
+        {
+            foreach (KeyValuePair<string, string> header in headers)
+            {
+                exchange.AddHeader(header.Key, header.Value);
+            }
+        }
+
+        return Write(exchange, decision, requestPath);
+    }
+
+    private static Task Write(IStreamExchange exchange, AdmissionDecision decision, string requestPath) => decision.Outcome switch
     {
         AdmissionOutcome.RetryLater => exchange.RefuseWithRetryAsync(decision.Mount!, decision.Reason ?? "unavailable"),
         AdmissionOutcome.Unavailable or AdmissionOutcome.Refused =>

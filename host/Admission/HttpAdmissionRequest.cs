@@ -9,4 +9,7 @@ internal sealed class HttpAdmissionRequest(HttpRequest request) : IAdmissionRequ
 
     public string? GetHeader(string name) =>
         request.Headers.TryGetValue(name, out Microsoft.Extensions.Primitives.StringValues values) && values.Count > 0 ? values.ToString() : null;
+
+    public string? GetQuery(string name) =>
+        request.Query.TryGetValue(name, out Microsoft.Extensions.Primitives.StringValues values) && values.Count > 0 ? values[0] ?? string.Empty : null;
 }

@@ -14,4 +14,7 @@ internal interface IAdmissionRequest
 
     /// <summary>A header's values joined with commas, or <see langword="null"/> when it was not sent.</summary>
     string? GetHeader(string name);
+
+    /// <summary>A query string parameter's first value, decoded, or <see langword="null"/> when it was not sent.</summary>
+    string? GetQuery(string name);
 }

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using SsePluginHost.Auth;
 using SsePluginHost.Configuration;
 using SsePluginHost.Mounts;
 
@@ -14,7 +15,9 @@ namespace SsePluginHost.Admission;
 /// The rules, in order: a path under <c>/_host</c>, or one no mount serves, is not a mount's; a
 /// mount whose plugin failed or is still starting answers 503; while the host stops, a stream is
 /// told to retry later and any other request gets 503; then every <see cref="IMountPolicy"/>
-/// may refuse; last, an event-stream request (its <c>Accept</c> names <c>text/event-stream</c>)
+/// may refuse; then, on a mount with authentication, the request's credentials are checked (a
+/// stream's ticket or any request's token; a stream that resumes a session must be of the same
+/// user); last, an event-stream request (its <c>Accept</c> names <c>text/event-stream</c>)
 /// takes a stream slot within the mount's and the host's <c>MaxStreams</c>, or is told to retry later.
 /// </remarks>
 internal sealed partial class MountAdmission
@@ -23,9 +26,12 @@ internal sealed partial class MountAdmission
     private readonly IMountPolicy[] _policies;
     private readonly int _hostMaxStreams;
     private readonly ILogger<MountAdmission> _logger;
+    private readonly StreamTickets _tickets;
 
-    public MountAdmission(MountTable table, IEnumerable<IMountPolicy> policies, IOptions<SseHostOptions> options, ILogger<MountAdmission> logger)
+    public MountAdmission(MountTable table, IEnumerable<IMountPolicy> policies, IOptions<SseHostOptions> options, ILogger<MountAdmission> logger,
+        StreamTickets tickets)
     {
+        _tickets = tickets;
         _table = table;
         _policies = [.. policies];
         _hostMaxStreams = options.Value.Streams.MaxStreams;
@@ -69,46 +75,84 @@ internal sealed partial class MountAdmission
         _policies.Where(p => !p.AppliesOnFastLane(mount)).Select(p => p.Name);
 
     /// <summary>Decides what a request becomes. A <see cref="AdmissionOutcome.Stream"/> holds a slot: give it back with <see cref="Mount.ExitStream"/>.</summary>
-    public AdmissionDecision Admit(IAdmissionRequest request)
+    public ValueTask<AdmissionDecision> AdmitAsync(IAdmissionRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
         Mount? mount = Match(request.Path, out string subPath);
-        return mount is null ? AdmissionDecision.NotAMount : Admit(request, mount, subPath);
+        return mount is null ? ValueTask.FromResult(AdmissionDecision.NotAMount) : AdmitAsync(request, mount, subPath);
     }
 
+    /// <summary>The stream tickets this host issued.</summary>
+    public StreamTickets Tickets => _tickets;
+
     /// <summary>Decides what a request to a mount already matched (<see cref="Match"/>) becomes.</summary>
-    public AdmissionDecision Admit(IAdmissionRequest request, Mount mount, string subPath)
+    /// <remarks>Completes at once on a mount without authentication.</remarks>
+    public ValueTask<AdmissionDecision> AdmitAsync(IAdmissionRequest request, Mount mount, string subPath)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(mount);
         if (mount.Service is null)
         {
-            return AdmissionDecision.Unavailable(mount, subPath);
+            return ValueTask.FromResult(AdmissionDecision.Unavailable(mount, subPath));
         }
 
         bool stream = AcceptsEventStream(request.GetHeader("Accept"));
         if (_table.IsShuttingDown)
         {
-            return stream
+            return ValueTask.FromResult(stream
                 ? new AdmissionDecision(AdmissionOutcome.RetryLater, mount, subPath, Reason: "shutting down")
-                : new AdmissionDecision(AdmissionOutcome.Unavailable, mount, subPath, StatusCodes.Status503ServiceUnavailable, "The host is shutting down.", 5);
+                : new AdmissionDecision(AdmissionOutcome.Unavailable, mount, subPath, StatusCodes.Status503ServiceUnavailable, "The host is shutting down.", 5));
         }
 
         foreach (IMountPolicy policy in _policies)
         {
             if (policy.Check(mount, request) is { } refusal)
             {
-                return new AdmissionDecision(AdmissionOutcome.Refused, mount, subPath, refusal.Status, refusal.Reason, refusal.RetryAfterSeconds);
+                return ValueTask.FromResult(AdmissionDecision.Refused(mount, subPath, refusal));
             }
         }
 
+        return mount.Authenticator is { } authenticator
+            ? AuthenticateAsync(authenticator, request, mount, subPath, stream)
+            : ValueTask.FromResult(Finish(mount, subPath, stream, null));
+    }
+
+    private async ValueTask<AdmissionDecision> AuthenticateAsync(MountAuthenticator authenticator, IAdmissionRequest request, Mount mount, string subPath,
+        bool stream)
+    {
+        AuthOutcome outcome = await authenticator.AuthenticateAsync(request, mount.Path, stream, _tickets, id => mount.FindSession(id) is not null)
+            .ConfigureAwait(false);
+        if (outcome.Refusal is { } refusal)
+        {
+            return AdmissionDecision.Refused(mount, subPath, refusal);
+        }
+
+        Credentials credentials = outcome.Credentials!;
+        if (stream && (request.GetQuery("session") ?? request.GetHeader("X-Session-Id") ?? credentials.Ticket?.SessionId) is { } wanted
+            && mount.FindSession(wanted) is { } session
+            && !string.Equals(SubjectOf(session), credentials.Subject, StringComparison.Ordinal))
+        {
+            return AdmissionDecision.Refused(mount, subPath, new AdmissionRefusal(StatusCodes.Status403Forbidden,
+                $"Session '{wanted}' of {mount.Path} belongs to another user."));
+        }
+
+        return Finish(mount, subPath, stream, credentials);
+    }
+
+    /// <summary>Whom a session's stream was opened for.</summary>
+    private static string? SubjectOf(Streaming.SseSession session) =>
+        session.Request.User is { } user ? new Credentials(user, null).Subject : null;
+
+    /// <summary>The last rule: a request goes to the plugin; a stream takes a slot or is told to retry later.</summary>
+    private AdmissionDecision Finish(Mount mount, string subPath, bool stream, Credentials? credentials)
+    {
         if (!stream)
         {
-            return new AdmissionDecision(AdmissionOutcome.Request, mount, subPath);
+            return new AdmissionDecision(AdmissionOutcome.Request, mount, subPath, Credentials: credentials);
         }
 
         return TryTakeSlot(mount)
-            ? new AdmissionDecision(AdmissionOutcome.Stream, mount, subPath)
+            ? new AdmissionDecision(AdmissionOutcome.Stream, mount, subPath, Credentials: credentials)
             : new AdmissionDecision(AdmissionOutcome.RetryLater, mount, subPath, Reason: "over capacity");
     }
 

@@ -52,6 +52,12 @@ internal static class MountDefinitionReader
                 try
                 {
                     entry.Bind(delivery);
+                    if (entry.GetSection(nameof(MountSettings.Auth)) is { } auth && auth.Exists())
+                    {
+                        // A mount's own Auth replaces the defaults' as a whole: binding over
+                        // them would add its keys to theirs instead.
+                        delivery.Auth = auth.Get<AuthSettings>() ?? new AuthSettings();
+                    }
                 }
                 catch (InvalidOperationException ex)
                 {

@@ -21,6 +21,9 @@ public sealed class MountSettings
     /// <summary>The most streams this mount serves at once; 0 for no limit of its own.</summary>
     public int MaxStreams { get; set; }
 
+    /// <summary>Who may use the mount: anonymous (the default) or JWT, and where the token may come from.</summary>
+    public AuthSettings Auth { get; set; } = new();
+
     /// <summary>A copy, for a mount's entry to override.</summary>
     public MountSettings Clone() => new()
     {
@@ -28,6 +31,7 @@ public sealed class MountSettings
         RetryMilliseconds = RetryMilliseconds,
         SessionGraceSeconds = SessionGraceSeconds,
         MaxStreams = MaxStreams,
+        Auth = Auth.Clone(),
     };
 
     /// <summary>Says what is out of range, naming the setting, or returns null.</summary>
@@ -57,6 +61,11 @@ public sealed class MountSettings
         if (MaxStreams < 0)
         {
             problems.Add($"MaxStreams must be 0 (no limit) or more, not {MaxStreams}");
+        }
+
+        if (Auth.Validate() is { } authProblem)
+        {
+            problems.Add(authProblem);
         }
 
         return problems.Count == 0 ? null : string.Join("; ", problems);

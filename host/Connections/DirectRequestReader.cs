@@ -8,20 +8,31 @@ namespace SsePluginHost.Connections;
 /// <summary>Turns a head read straight off a connection into the plugin's <see cref="SseRequest"/>, as ASP.NET Core's would be.</summary>
 internal static class DirectRequestReader
 {
-    public static SseRequest Create(RequestHead head, string mountPath, string subPath, EndPoint? remote)
+    /// <summary>
+    /// The parameters of a query string (with its <c>?</c>), the first value of each, by ASP.NET
+    /// Core's own parser, so that keys, repeats and decoding come out the same; null when empty.
+    /// </summary>
+    public static Dictionary<string, string>? ParseQuery(string queryString)
     {
-        // ASP.NET Core's own query parser, so that keys, repeats and decoding come out the same.
-        Dictionary<string, string>? query = null;
-        if (head.QueryString.Length > 1)
+        if (queryString.Length <= 1)
         {
-            query = new Dictionary<string, string>(StringComparer.Ordinal);
-            FeatureCollection features = new();
-            features.Set<IHttpRequestFeature>(new HttpRequestFeature { QueryString = head.QueryString });
-            foreach (KeyValuePair<string, StringValues> pair in new QueryFeature(features).Query)
-            {
-                query[pair.Key] = pair.Value.Count > 0 ? pair.Value[0] ?? string.Empty : string.Empty;
-            }
+            return null;
         }
+
+        Dictionary<string, string> query = new(StringComparer.Ordinal);
+        FeatureCollection features = new();
+        features.Set<IHttpRequestFeature>(new HttpRequestFeature { QueryString = queryString });
+        foreach (KeyValuePair<string, StringValues> pair in new QueryFeature(features).Query)
+        {
+            query[pair.Key] = pair.Value.Count > 0 ? pair.Value[0] ?? string.Empty : string.Empty;
+        }
+
+        return query;
+    }
+
+    public static SseRequest Create(RequestHead head, string mountPath, string subPath, EndPoint? remote, System.Security.Claims.ClaimsPrincipal? user)
+    {
+        Dictionary<string, string>? query = ParseQuery(head.QueryString);
 
         Dictionary<string, string> headers = new(head.Headers.Count, StringComparer.OrdinalIgnoreCase);
         foreach (KeyValuePair<string, string> pair in head.Headers)
@@ -38,6 +49,7 @@ internal static class DirectRequestReader
             Query = query is { Count: > 0 } ? query : System.Collections.Frozen.FrozenDictionary<string, string>.Empty,
             Headers = headers,
             RemoteAddress = (remote as IPEndPoint)?.Address.ToString(),
+            User = user,
             AcceptsEventStream = Admission.MountAdmission.AcceptsEventStream(accept),
             AcceptsHtml = Admission.AcceptHeader.Allows(accept, "text/html"),
         };

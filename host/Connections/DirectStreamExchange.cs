@@ -25,6 +25,7 @@ internal sealed class DirectStreamExchange(ConnectionContext connection, string?
         "\t !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~");
 
     private readonly System.Net.Sockets.Socket? _socket = connection.Features.Get<IConnectionSocketFeature>()?.Socket;
+    private string? _headers;
 
     public CancellationToken Aborted => connection.ConnectionClosed;
 
@@ -36,6 +37,16 @@ internal sealed class DirectStreamExchange(ConnectionContext connection, string?
 
     /// <summary>The socket, written directly once the event stream's head went to it.</summary>
     public System.Net.Sockets.Socket? Socket => _socket;
+
+    public void AddHeader(string name, string value)
+    {
+        if (value.AsSpan().ContainsAnyExcept(VisibleOrTab))
+        {
+            throw new ArgumentException($"The value of the header {name} has a character no header value may hold.", nameof(value));
+        }
+
+        _headers += name + ": " + value + "\r\n";
+    }
 
     public async Task StartEventStreamAsync()
     {
@@ -109,6 +120,6 @@ internal sealed class DirectStreamExchange(ConnectionContext connection, string?
         HasStarted = true;
         output.Write(statusAndFields);
         output.Write(Encoding.ASCII.GetBytes(
-            "Date: " + DateTimeOffset.UtcNow.ToString("r", CultureInfo.InvariantCulture) + "\r\n" + extra + "\r\n"));
+            "Date: " + DateTimeOffset.UtcNow.ToString("r", CultureInfo.InvariantCulture) + "\r\n" + _headers + extra + "\r\n"));
     }
 }

@@ -82,7 +82,7 @@ internal sealed partial class DirectStreamMiddleware
                     continue;
                 }
 
-                decision = parse == HeadParse.Parsed ? Admit(head!) : null;
+                decision = parse == HeadParse.Parsed ? await AdmitAsync(head!).ConfigureAwait(false) : null;
                 if (decision is null)
                 {
                     // Not ours: give the bytes back, unread, to ASP.NET Core.
@@ -100,7 +100,7 @@ internal sealed partial class DirectStreamMiddleware
         try
         {
             Task serving = decision.Outcome == AdmissionOutcome.Stream
-                ? Serve(connection, head, decision.Mount!, decision.SubPath)
+                ? Serve(connection, head, decision)
                 : AdmissionResponses.WriteAsync(new DirectStreamExchange(connection, null), decision, head.Path);
             head = null; // not kept for the life of the stream
             await serving.ConfigureAwait(false);
@@ -123,7 +123,7 @@ internal sealed partial class DirectStreamMiddleware
     /// to ASP.NET Core: a request that does not ask for an event stream, a path no mount serves,
     /// or a mount with a policy that only ASP.NET Core's pipeline applies.
     /// </summary>
-    private AdmissionDecision? Admit(RequestHead head)
+    private async ValueTask<AdmissionDecision?> AdmitAsync(RequestHead head)
     {
         if (!MountAdmission.AcceptsEventStream(head.Get("Accept"))
             || _admission.Match(head.Path, out string subPath) is not { } mount
@@ -132,7 +132,7 @@ internal sealed partial class DirectStreamMiddleware
             return null;
         }
 
-        AdmissionDecision decision = _admission.Admit(new HeadAdmissionRequest(head), mount, subPath);
+        AdmissionDecision decision = await _admission.AdmitAsync(new HeadAdmissionRequest(head), mount, subPath).ConfigureAwait(false);
         return decision.Outcome is AdmissionOutcome.Stream or AdmissionOutcome.RetryLater or AdmissionOutcome.Unavailable or AdmissionOutcome.Refused
             ? decision
             : null;
@@ -152,8 +152,10 @@ internal sealed partial class DirectStreamMiddleware
         }
     }
 
-    private Task Serve(ConnectionContext connection, RequestHead head, Mount mount, string subPath)
+    private Task Serve(ConnectionContext connection, RequestHead head, AdmissionDecision decision)
     {
+        Mount mount = decision.Mount!;
+        string subPath = decision.SubPath;
         ISseService? service = mount.Service;
         DirectStreamExchange exchange = new(connection, head.GetFirst("Last-Event-ID"));
         if (service is null)
@@ -162,9 +164,9 @@ internal sealed partial class DirectStreamMiddleware
             return AdmissionResponses.WriteAsync(exchange, AdmissionDecision.Unavailable(mount, subPath), head.Path);
         }
 
-        SseRequest request = DirectRequestReader.Create(head, mount.Path, subPath, connection.RemoteEndPoint);
+        SseRequest request = DirectRequestReader.Create(head, mount.Path, subPath, connection.RemoteEndPoint, decision.User);
         LogDirect(_logger, mount.Path, connection.ConnectionId);
-        return _dispatcher.DispatchAsync(exchange, mount, service, request, slotHeld: true);
+        return _dispatcher.DispatchAsync(exchange, mount, service, request, slotHeld: true, decision.Credentials);
     }
 
     [LoggerMessage(EventId = 42, Level = LogLevel.Trace, Message = "{Path}: connection {ConnectionId} served directly")]

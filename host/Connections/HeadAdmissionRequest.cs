@@ -5,9 +5,22 @@ namespace SsePluginHost.Connections;
 /// <summary>A head read straight off a connection, as admission reads it.</summary>
 internal sealed class HeadAdmissionRequest(RequestHead head) : IAdmissionRequest
 {
+    private Dictionary<string, string>? _query;
+
     public string Method => "GET";
 
     public string Path => head.Path;
 
     public string? GetHeader(string name) => head.Get(name);
+
+    public string? GetQuery(string name)
+    {
+        if (head.QueryString.Length <= 1)
+        {
+            return null;
+        }
+
+        _query ??= DirectRequestReader.ParseQuery(head.QueryString) ?? [];
+        return _query.GetValueOrDefault(name);
+    }
 }

@@ -26,7 +26,7 @@ internal sealed class MountEndpointHandler
     public async Task HandleAsync(HttpContext context)
     {
         HttpStreamExchange exchange = new(context);
-        AdmissionDecision decision = _admission.Admit(new HttpAdmissionRequest(context.Request));
+        AdmissionDecision decision = await _admission.AdmitAsync(new HttpAdmissionRequest(context.Request)).ConfigureAwait(false);
         if (decision.Outcome is not (AdmissionOutcome.Stream or AdmissionOutcome.Request))
         {
             await AdmissionResponses.WriteAsync(exchange, decision, context.Request.Path.Value ?? "/").ConfigureAwait(false);
@@ -38,7 +38,7 @@ internal sealed class MountEndpointHandler
             SseRequest request;
             try
             {
-                request = await SseRequestReader.ReadAsync(context, decision.Mount!.Path, decision.SubPath, _maxBodyBytes).ConfigureAwait(false);
+                request = await SseRequestReader.ReadAsync(context, decision.Mount!.Path, decision.SubPath, _maxBodyBytes, decision.User).ConfigureAwait(false);
             }
             catch (BadHttpRequestException ex)
             {
@@ -54,7 +54,7 @@ internal sealed class MountEndpointHandler
                 return;
             }
 
-            await _dispatcher.DispatchAsync(exchange, decision.Mount, service, request, decision.HoldsSlot).ConfigureAwait(false);
+            await _dispatcher.DispatchAsync(exchange, decision.Mount, service, request, decision.HoldsSlot, decision.Credentials).ConfigureAwait(false);
         }
         finally
         {

@@ -50,7 +50,11 @@ internal sealed partial class Mount : ISseMount, IDirectRecipients, IAsyncDispos
         _retryFrame = SseFramer.Retry(TimeSpan.FromMilliseconds(definition.Delivery.RetryMilliseconds));
         RefusalRetry = TimeSpan.FromMilliseconds(Math.Max(1000, definition.Delivery.RetryMilliseconds));
         _refusalRetryFrame = SseFramer.Retry(RefusalRetry);
+        Authenticator = definition.Delivery.Auth.IsRequired ? new Auth.MountAuthenticator(definition.Delivery.Auth, _time) : null;
     }
+
+    /// <summary>The mount's authentication, or <see langword="null"/> for an anonymous mount.</summary>
+    public Auth.MountAuthenticator? Authenticator { get; }
 
     public MountDefinition Definition { get; }
 

@@ -19,6 +19,8 @@ internal sealed class HttpStreamExchange(HttpContext context) : IStreamExchange
 
     public System.Net.Sockets.Socket? Socket => null;
 
+    public void AddHeader(string name, string value) => context.Response.Headers.Append(name, value);
+
     public Task StartEventStreamAsync()
     {
         SetEventStreamHeaders(context);

@@ -28,6 +28,9 @@ internal interface IStreamExchange
     /// </summary>
     System.Net.Sockets.Socket? Socket { get; }
 
+    /// <summary>Adds a header field to the answer, whichever it turns out to be; before it has started.</summary>
+    void AddHeader(string name, string value);
+
     /// <summary>Sends the status and headers of an event stream (200, <c>text/event-stream</c>, no caching) at once.</summary>
     Task StartEventStreamAsync();
 

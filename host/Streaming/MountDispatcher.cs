@@ -1,4 +1,5 @@
 using SsePluginHost.Abstractions;
+using SsePluginHost.Auth;
 using SsePluginHost.Cluster;
 using SsePluginHost.Mounts;
 
@@ -21,19 +22,22 @@ internal sealed partial class MountDispatcher
         _logger = logger;
     }
 
-    /// <summary>Asks the plugin and answers; <paramref name="slotHeld"/> says whether a stream slot is already taken.</summary>
+    /// <summary>
+    /// Asks the plugin and answers; <paramref name="slotHeld"/> says whether a stream slot is
+    /// already taken, <paramref name="credentials"/> who admission found the request is from.
+    /// </summary>
     /// <remarks>
     /// A plugin that answers at once (the usual case) leaves no state of this method behind for
     /// the life of the stream: the stream's own task is returned.
     /// </remarks>
-    public Task DispatchAsync(IStreamExchange exchange, Mount mount, ISseService service, SseRequest request, bool slotHeld)
+    public Task DispatchAsync(IStreamExchange exchange, Mount mount, ISseService service, SseRequest request, bool slotHeld, Credentials? credentials = null)
     {
         if (_cluster.Enabled && !request.AcceptsEventStream && NamedSession(request) is { } sessionId && mount.FindSession(sessionId) is null)
         {
-            return DispatchForSessionElsewhereAsync(exchange, mount, service, request, slotHeld, sessionId);
+            return DispatchForSessionElsewhereAsync(exchange, mount, service, request, slotHeld, sessionId, credentials);
         }
 
-        return AskPlugin(exchange, mount, service, request, slotHeld);
+        return AskPlugin(exchange, mount, service, request, slotHeld, credentials);
     }
 
     /// <summary>The session a request names, by the convention <see cref="Mount.FindClient(SseRequest)"/> follows.</summary>
@@ -45,12 +49,13 @@ internal sealed partial class MountDispatcher
     /// that host's plugin answers it, since it has the session and its state; when no host has
     /// the session, this host's plugin answers as it would (typically: unknown session).
     /// </summary>
-    private async Task DispatchForSessionElsewhereAsync(IStreamExchange exchange, Mount mount, ISseService service, SseRequest request, bool slotHeld, string sessionId)
+    private async Task DispatchForSessionElsewhereAsync(IStreamExchange exchange, Mount mount, ISseService service, SseRequest request, bool slotHeld, string sessionId,
+        Credentials? credentials)
     {
         RemoteSession? remote = await _cluster.LocateAsync(sessionId, exchange.Aborted).ConfigureAwait(false);
         if (remote is not { NodeAlive: true } || !string.Equals(remote.MountPath, mount.Path, StringComparison.Ordinal))
         {
-            await AskPlugin(exchange, mount, service, request, slotHeld).ConfigureAwait(false);
+            await AskPlugin(exchange, mount, service, request, slotHeld, credentials).ConfigureAwait(false);
             return;
         }
 
@@ -66,7 +71,7 @@ internal sealed partial class MountDispatcher
         await WriteAnswerAsync(exchange, mount, answer.StatusCode, answer.ContentType, answer.Body).ConfigureAwait(false);
     }
 
-    private Task AskPlugin(IStreamExchange exchange, Mount mount, ISseService service, SseRequest request, bool slotHeld)
+    private Task AskPlugin(IStreamExchange exchange, Mount mount, ISseService service, SseRequest request, bool slotHeld, Credentials? credentials)
     {
         ValueTask<SseResponse> asking;
         try
@@ -81,11 +86,12 @@ internal sealed partial class MountDispatcher
         }
 
         return asking.IsCompletedSuccessfully
-            ? CarryOutAsync(exchange, mount, service, request, slotHeld, asking.Result)
-            : AwaitAnswerAsync(exchange, mount, service, request, slotHeld, asking);
+            ? CarryOutAsync(exchange, mount, service, request, slotHeld, asking.Result, credentials)
+            : AwaitAnswerAsync(exchange, mount, service, request, slotHeld, asking, credentials);
     }
 
-    private async Task AwaitAnswerAsync(IStreamExchange exchange, Mount mount, ISseService service, SseRequest request, bool slotHeld, ValueTask<SseResponse> asking)
+    private async Task AwaitAnswerAsync(IStreamExchange exchange, Mount mount, ISseService service, SseRequest request, bool slotHeld,
+        ValueTask<SseResponse> asking, Credentials? credentials)
     {
         SseResponse answer;
         try
@@ -104,10 +110,11 @@ internal sealed partial class MountDispatcher
             return;
         }
 
-        await CarryOutAsync(exchange, mount, service, request, slotHeld, answer).ConfigureAwait(false);
+        await CarryOutAsync(exchange, mount, service, request, slotHeld, answer, credentials).ConfigureAwait(false);
     }
 
-    private Task CarryOutAsync(IStreamExchange exchange, Mount mount, ISseService service, SseRequest request, bool slotHeld, SseResponse? answer)
+    private Task CarryOutAsync(IStreamExchange exchange, Mount mount, ISseService service, SseRequest request, bool slotHeld, SseResponse? answer,
+        Credentials? credentials)
     {
         if (answer is null)
         {
@@ -123,7 +130,7 @@ internal sealed partial class MountDispatcher
         }
 
         return answer.IsStream
-            ? _streams.RunAsync(exchange, mount, service, request, answer.State, slotHeld)
+            ? _streams.RunAsync(exchange, mount, service, request, answer.State, slotHeld, credentials)
             : WriteAnswerAsync(exchange, mount, answer.StatusCode, answer.ContentType, answer.Body);
     }
 

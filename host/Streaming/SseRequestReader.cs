@@ -6,7 +6,8 @@ namespace SsePluginHost.Streaming;
 internal static class SseRequestReader
 {
     /// <exception cref="BadHttpRequestException">The body is over the limit (413) or malformed (400).</exception>
-    public static async Task<SseRequest> ReadAsync(HttpContext context, string mountPath, string subPath, int maxBodyBytes)
+    public static async Task<SseRequest> ReadAsync(HttpContext context, string mountPath, string subPath, int maxBodyBytes,
+        System.Security.Claims.ClaimsPrincipal? user)
     {
         HttpRequest request = context.Request;
         RequestLimits.ApplyBodyLimit(request, maxBodyBytes, mountPath);
@@ -54,6 +55,7 @@ internal static class SseRequestReader
             Form = form,
             Body = body,
             RemoteAddress = context.Connection.RemoteIpAddress?.ToString(),
+            User = user,
             AcceptsEventStream = Admission.MountAdmission.AcceptsEventStream(accept),
             AcceptsHtml = Admission.AcceptHeader.Allows(accept, "text/html"),
         };

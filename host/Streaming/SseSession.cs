@@ -17,6 +17,10 @@ internal sealed class SseSession : ISseClient, IChannelSubscriber
 {
     private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(2);
 
+    /// <summary>What a client gets when the credentials of its stream expire, before the stream ends.</summary>
+    private static readonly byte[] AuthExpiredFrame =
+        SseFramer.FrameBody("auth-expired", "The credentials this stream was opened with have expired: get a fresh token and reconnect.");
+
     /// <summary>The most bytes a writer through ASP.NET Core takes from the queue before it flushes.</summary>
     private const int MaxWriteBytes = 64 * 1024;
 
@@ -32,6 +36,7 @@ internal sealed class SseSession : ISseClient, IChannelSubscriber
     private Connection? _connection;
     private ITimer? _graceTimer;
     private long _graceGeneration;
+    private ITimer? _expiryTimer;
 
     private SocketStreamWriter? _socketWriter;
     private IDisposable? _subscription;
@@ -124,6 +129,32 @@ internal sealed class SseSession : ISseClient, IChannelSubscriber
     public bool Send(string eventType, IEnumerable<string> lines) => Send(SseEvent.FromLines(eventType, lines));
 
     public void Drop() => Close(SseDisconnectReason.Dropped);
+
+    /// <summary>
+    /// Ends the session when the credentials of its stream (the latest, when it is resumed with
+    /// fresh ones) expire: the client is sent an <c>auth-expired</c> event, and the session is closed
+    /// with <see cref="SseDisconnectReason.CredentialsExpired"/>.
+    /// </summary>
+    public void EndWhenCredentialsExpire(DateTimeOffset expires)
+    {
+        TimeSpan due = expires - _time.GetUtcNow();
+        ITimer timer = _time.CreateTimer(static state => ((SseSession)state!).CredentialsExpired(), this,
+            due > TimeSpan.Zero ? due : TimeSpan.Zero, Timeout.InfiniteTimeSpan);
+        Interlocked.Exchange(ref _expiryTimer, timer)?.Dispose();
+        if (!IsConnected)
+        {
+            Interlocked.Exchange(ref _expiryTimer, null)?.Dispose();
+        }
+    }
+
+    private void CredentialsExpired()
+    {
+        if (IsConnected)
+        {
+            Enqueue(new Outgoing(AuthExpiredFrame, 0));
+            Close(SseDisconnectReason.CredentialsExpired);
+        }
+    }
 
     /// <summary>Queues a framed event; a client whose queue is full (events or bytes) is dropped as a slow consumer.</summary>
     public bool Enqueue(Outgoing item) => Enqueue(item, _time.GetTimestamp());
@@ -364,6 +395,7 @@ internal sealed class SseSession : ISseClient, IChannelSubscriber
         effects.Replaced?.Stop();
         if (effects.Ended)
         {
+            Interlocked.Exchange(ref _expiryTimer, null)?.Dispose();
             _mount.Remove(this);
             _queue.Complete();
             Volatile.Read(ref _socketWriter)?.Schedule();

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using SsePluginHost.Abstractions;
 using SsePluginHost.Admission;
+using SsePluginHost.Auth;
 using SsePluginHost.Cluster;
 using SsePluginHost.Configuration;
 using SsePluginHost.Mounts;
@@ -46,10 +47,16 @@ internal sealed partial class StreamRunner
     }
 
     /// <summary>Runs a stream; <paramref name="slotHeld"/> says whether the caller already took its slot.</summary>
-    public Task RunAsync(IStreamExchange exchange, Mount mount, ISseService service, SseRequest request, object? state, bool slotHeld) =>
-        slotHeld ? ServeAsync(exchange, mount, service, request, state) : RunInSlotAsync(exchange, mount, service, request, state);
+    /// <remarks>
+    /// With <paramref name="credentials"/> that expire, the stream ends then (<c>auth-expired</c>
+    /// first); with a ticket, the stream resumes the ticket's session, or ties the ticket to the
+    /// session it opens.
+    /// </remarks>
+    public Task RunAsync(IStreamExchange exchange, Mount mount, ISseService service, SseRequest request, object? state, bool slotHeld,
+        Credentials? credentials = null) =>
+        slotHeld ? ServeAsync(exchange, mount, service, request, state, credentials) : RunInSlotAsync(exchange, mount, service, request, state, credentials);
 
-    private async Task RunInSlotAsync(IStreamExchange exchange, Mount mount, ISseService service, SseRequest request, object? state)
+    private async Task RunInSlotAsync(IStreamExchange exchange, Mount mount, ISseService service, SseRequest request, object? state, Credentials? credentials)
     {
         if (!await TryEnterAsync(exchange, mount).ConfigureAwait(false))
         {
@@ -58,7 +65,7 @@ internal sealed partial class StreamRunner
 
         try
         {
-            await ServeAsync(exchange, mount, service, request, state).ConfigureAwait(false);
+            await ServeAsync(exchange, mount, service, request, state, credentials).ConfigureAwait(false);
         }
         finally
         {
@@ -76,38 +83,39 @@ internal sealed partial class StreamRunner
     /// Written so that, in the usual case (the headers sent at once, a new session), nothing of
     /// this method stays alive for the life of the stream: the session's own task is returned.
     /// </remarks>
-    private Task ServeAsync(IStreamExchange exchange, Mount mount, ISseService service, SseRequest request, object? state)
+    private Task ServeAsync(IStreamExchange exchange, Mount mount, ISseService service, SseRequest request, object? state, Credentials? credentials)
     {
         // The headers go out first: if the client is already gone, no session is created or
         // taken over, so none is left without a connection or a grace timer.
         Task started = exchange.StartEventStreamAsync();
         return started.IsCompletedSuccessfully
-            ? ServeStarted(exchange, mount, service, request, state)
-            : ServeOnceStartedAsync(started, exchange, mount, service, request, state);
+            ? ServeStarted(exchange, mount, service, request, state, credentials)
+            : ServeOnceStartedAsync(started, exchange, mount, service, request, state, credentials);
     }
 
-    private async Task ServeOnceStartedAsync(Task started, IStreamExchange exchange, Mount mount, ISseService service, SseRequest request, object? state)
+    private async Task ServeOnceStartedAsync(Task started, IStreamExchange exchange, Mount mount, ISseService service, SseRequest request, object? state,
+        Credentials? credentials)
     {
         await started.ConfigureAwait(false);
-        await ServeStarted(exchange, mount, service, request, state).ConfigureAwait(false);
+        await ServeStarted(exchange, mount, service, request, state, credentials).ConfigureAwait(false);
     }
 
-    private Task ServeStarted(IStreamExchange exchange, Mount mount, ISseService service, SseRequest request, object? state)
+    private Task ServeStarted(IStreamExchange exchange, Mount mount, ISseService service, SseRequest request, object? state, Credentials? credentials)
     {
-        string? wanted = request.GetField("session") ?? request.GetHeader("X-Session-Id");
+        string? wanted = request.GetField("session") ?? request.GetHeader("X-Session-Id") ?? credentials?.Ticket?.SessionId;
         SseSession? session = wanted is null ? null : mount.FindSession(wanted);
         if (session is not null && session.IsConnected)
         {
-            return ResumeAsync(exchange, mount, service, request, session);
+            return ResumeAsync(exchange, mount, service, request, session, credentials);
         }
 
         if (wanted is not null && session is null && _cluster.Enabled)
         {
-            return ServeFromClusterAsync(exchange, mount, service, request, state, wanted);
+            return ServeFromClusterAsync(exchange, mount, service, request, state, wanted, credentials);
         }
 
         session = mount.CreateSession(request, state, _options.QueueCapacity, _options.QueueBytes, _ticker);
-        return Attach(exchange, mount, service, request, session, resumed: false);
+        return Attach(exchange, mount, service, request, session, resumed: false, credentials);
     }
 
     /// <summary>
@@ -115,7 +123,8 @@ internal sealed partial class StreamRunner
     /// there, or that host died). The session is taken over with its id, and the events sent to
     /// it alone that it has not had follow its replay; otherwise it gets a new session.
     /// </summary>
-    private async Task ServeFromClusterAsync(IStreamExchange exchange, Mount mount, ISseService service, SseRequest request, object? state, string wanted)
+    private async Task ServeFromClusterAsync(IStreamExchange exchange, Mount mount, ISseService service, SseRequest request, object? state, string wanted,
+        Credentials? credentials)
     {
         RemoteSession? remote = await _cluster.LocateAsync(wanted, exchange.Aborted).ConfigureAwait(false);
         IReadOnlyList<byte[]> waiting = [];
@@ -127,7 +136,7 @@ internal sealed partial class StreamRunner
         }
 
         SseSession session = mount.CreateSession(request, state, _options.QueueCapacity, _options.QueueBytes, _ticker, id);
-        Task running = Attach(exchange, mount, service, request, session, resumed: false);
+        Task running = Attach(exchange, mount, service, request, session, resumed: false, credentials);
         foreach (byte[] frame in waiting)
         {
             session.Enqueue(new Outgoing(frame, 0));
@@ -136,14 +145,24 @@ internal sealed partial class StreamRunner
         await running.ConfigureAwait(false);
     }
 
-    private async Task ResumeAsync(IStreamExchange exchange, Mount mount, ISseService service, SseRequest request, SseSession session)
+    private async Task ResumeAsync(IStreamExchange exchange, Mount mount, ISseService service, SseRequest request, SseSession session, Credentials? credentials)
     {
         await session.TakeOverAsync().ConfigureAwait(false);
-        await Attach(exchange, mount, service, request, session, resumed: true).ConfigureAwait(false);
+        await Attach(exchange, mount, service, request, session, resumed: true, credentials).ConfigureAwait(false);
     }
 
-    private Task Attach(IStreamExchange exchange, Mount mount, ISseService service, SseRequest request, SseSession session, bool resumed)
+    private Task Attach(IStreamExchange exchange, Mount mount, ISseService service, SseRequest request, SseSession session, bool resumed,
+        Credentials? credentials)
     {
+        if (credentials is not null)
+        {
+            credentials.Ticket?.Bind(session.SessionId);
+            if (credentials.ExpiresAt is { } expires)
+            {
+                session.EndWhenCredentialsExpire(expires);
+            }
+        }
+
         List<ReadOnlyMemory<byte>> preamble = mount.AttachStream(session, LastEventId(exchange, request), resumed);
         if (_table.IsShuttingDown || mount.IsRetired)
         {

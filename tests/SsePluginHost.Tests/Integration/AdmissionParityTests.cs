@@ -44,6 +44,10 @@ public sealed class AdmissionParityTests(ITestOutputHelper output)
         }
         """;
 
+    private const string JwtEcho = $$"""
+        { "/echo": { "Plugin": "Faulty", "Type": "EchoService", "Auth": {{TestTokens.AuthJson}} } }
+        """;
+
     private const string OneStreamOnTheHost = """{ "Streams": { "MaxStreams": 1 } }""";
     private const string OnlyExampleCom = """{ "AllowedHosts": "example.com" }""";
 
@@ -110,6 +114,24 @@ public sealed class AdmissionParityTests(ITestOutputHelper output)
             Body: RefuseByHeaderPolicy.Reason + "\n"),
         new("a mount whose plugin failed to load (503)",
             Request("GET", "/broken", LocalHost, EventStream), 503, Answer.Text, Lane.FastLane, Services: BrokenMount),
+        new("JWT mount, EventSource GET without a token",
+            Request("GET", "/echo", LocalHost, EventStream), 401, Answer.Text, Lane.FastLane, Services: JwtEcho,
+            Body: "/echo needs credentials: send a token (Authorization: Bearer TOKEN, the cookie sse_token, ?ticket= (from POST /_host/tickets) for a stream).\n"),
+        new("JWT mount, EventSource GET with a valid bearer token",
+            Request("GET", "/echo", LocalHost, EventStream, "Authorization: Bearer {token}"), 200, Answer.Stream, Lane.FastLane, Services: JwtEcho),
+        new("JWT mount, EventSource GET with the token in its cookie",
+            Request("GET", "/echo", LocalHost, EventStream, "Cookie: a=b; sse_token={token}"), 200, Answer.Stream, Lane.FastLane, Services: JwtEcho),
+        new("JWT mount, EventSource GET with an expired token",
+            Request("GET", "/echo", LocalHost, EventStream, "Authorization: Bearer {expired}"), 401, Answer.Text, Lane.FastLane, Services: JwtEcho,
+            Body: "Token refused: the token has expired.\n"),
+        new("JWT mount, EventSource GET with a token of the wrong scope",
+            Request("GET", "/echo", LocalHost, EventStream, "Authorization: Bearer {unscoped}"), 403, Answer.Text, Lane.FastLane, Services: JwtEcho,
+            Body: "Not allowed at /echo: the token's claim 'scope' does not grant 'events'.\n"),
+        new("JWT mount, EventSource GET with an unknown ticket",
+            Request("GET", "/echo?ticket=forged", LocalHost, EventStream), 401, Answer.Text, Lane.FastLane, Services: JwtEcho,
+            Body: "Ticket refused: the ticket is not known: it was never issued here, or it expired; get a new one.\n"),
+        new("JWT mount, plain GET without a token",
+            Request("GET", "/echo?x=1", LocalHost), 401, Answer.Text, Lane.AspNetCore, Services: JwtEcho),
         new("no mount at the path, EventSource GET",
             Request("GET", "/nowhere", LocalHost, EventStream), 404, Answer.Text, Lane.AspNetCore,
             Body: "Nothing is mounted at /nowhere; GET / lists the mounts.\n"),
@@ -241,7 +263,10 @@ public sealed class AdmissionParityTests(ITestOutputHelper output)
         SseStream? watcher = null;
         try
         {
-            string request = parity.Request;
+            string request = parity.Request
+                .Replace("{token}", TestTokens.Create(), StringComparison.Ordinal)
+                .Replace("{expired}", TestTokens.Expired(), StringComparison.Ordinal)
+                .Replace("{unscoped}", TestTokens.Create(scope: "other"), StringComparison.Ordinal);
             if (parity.HoldOneStream)
             {
                 occupant = await RawHttpConnection.OpenAsync(host.BaseAddress);

@@ -366,6 +366,73 @@ public sealed class SessionLifecycleTests : IAsyncLifetime
         Assert.Equal(given, session.LastActivity);
     }
 
+    [Fact]
+    public async Task A_session_whose_credentials_expire_gets_auth_expired_and_is_Closed_with_reason_CredentialsExpired_at_that_moment()
+    {
+        Mount mount = NewMount();
+        SseSession session = NewSession(mount);
+        Client client = Connect(mount, session, resumed: false);
+        await client.ReadUntilAsync("retry: ");
+        session.EndWhenCredentialsExpire(_time.GetUtcNow() + TimeSpan.FromMinutes(5));
+
+        _time.Advance(TimeSpan.FromMinutes(5) - Tick);
+        Assert.Equal(SessionState.Connected, session.Lifecycle);
+        Assert.False(client.Run.IsCompleted);
+
+        _time.Advance(Tick);
+        await client.Run.WaitAsync(Patience);
+
+        Assert.Equal(SessionState.Closed, session.Lifecycle);
+        Assert.Equal(SseDisconnectReason.CredentialsExpired, session.Reason);
+        Assert.Null(mount.FindSession(session.SessionId));
+        Assert.Contains("event: auth-expired\ndata: ", await client.ReadToEndAsync(), StringComparison.Ordinal);
+        await mount.Callbacks.WhenIdleAsync().WaitAsync(Patience);
+        Assert.Equal(SseDisconnectReason.CredentialsExpired, Assert.Single(_plugin.Disconnected).Reason);
+    }
+
+    [Fact]
+    public async Task A_session_resumed_with_fresh_credentials_ends_at_their_expiry_not_at_the_old_one()
+    {
+        Mount mount = NewMount();
+        SseSession session = NewSession(mount);
+        Client first = Connect(mount, session, resumed: false);
+        await first.ReadUntilAsync("retry: ");
+        session.EndWhenCredentialsExpire(_time.GetUtcNow() + TimeSpan.FromMinutes(1));
+        await first.GoAwayAsync();
+
+        await session.TakeOverAsync().WaitAsync(Patience);
+        Client second = Connect(mount, session, resumed: true);
+        await second.ReadUntilAsync("retry: ");
+        session.EndWhenCredentialsExpire(_time.GetUtcNow() + TimeSpan.FromMinutes(10));
+
+        _time.Advance(TimeSpan.FromMinutes(5));
+        Assert.Equal(SessionState.Connected, session.Lifecycle);
+        Assert.False(second.Run.IsCompleted);
+
+        _time.Advance(TimeSpan.FromMinutes(5));
+        await second.Run.WaitAsync(Patience);
+        Assert.Equal(SseDisconnectReason.CredentialsExpired, session.Reason);
+    }
+
+    [Fact]
+    public async Task A_session_closed_before_its_credentials_expire_is_not_touched_by_the_expiry()
+    {
+        Mount mount = NewMount();
+        SseSession session = NewSession(mount);
+        Client client = Connect(mount, session, resumed: false);
+        await client.ReadUntilAsync("retry: ");
+        session.EndWhenCredentialsExpire(_time.GetUtcNow() + TimeSpan.FromMinutes(1));
+        session.Close(SseDisconnectReason.Dropped);
+        await client.Run.WaitAsync(Patience);
+
+        _time.Advance(TimeSpan.FromMinutes(2));
+
+        Assert.Equal(SseDisconnectReason.Dropped, session.Reason);
+        Assert.DoesNotContain("auth-expired", await client.ReadToEndAsync(), StringComparison.Ordinal);
+        await mount.Callbacks.WhenIdleAsync().WaitAsync(Patience);
+        Assert.Equal(SseDisconnectReason.Dropped, Assert.Single(_plugin.Disconnected).Reason);
+    }
+
     private Mount NewMount(double graceSeconds = GraceSeconds)
     {
         IConfiguration configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
