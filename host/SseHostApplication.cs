@@ -171,6 +171,7 @@ public static class SseHostApplication
                 provider.GetRequiredService<TimeProvider>());
         });
         services.AddSingleton<MountDispatcher>();
+        services.AddCors();
         services.AddSingleton<Auth.StreamTickets>();
         services.AddSingleton<Auth.TicketEndpoint>();
         services.AddSingleton<MountAdmission>();

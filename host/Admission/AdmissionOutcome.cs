@@ -20,4 +20,7 @@ internal enum AdmissionOutcome
 
     /// <summary>Refused by one of the mount's policies, with its status and reason.</summary>
     Refused,
+
+    /// <summary>A CORS preflight from an allowed origin: answered 204 with the CORS headers, the plugin not asked.</summary>
+    Preflight,
 }

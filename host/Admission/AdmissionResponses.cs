@@ -8,6 +8,13 @@ internal static class AdmissionResponses
     /// <summary>Answers a request admission did not let through.</summary>
     public static Task WriteAsync(IStreamExchange exchange, AdmissionDecision decision, string requestPath)
     {
+        AddHeaders(exchange, decision);
+        return Write(exchange, decision, requestPath);
+    }
+
+    /// <summary>Gives the answer, whatever it will be, the header fields admission decided (CORS, a challenge).</summary>
+    public static void AddHeaders(IStreamExchange exchange, AdmissionDecision decision)
+    {
         if (decision.Headers is { } headers)
         {
             foreach (KeyValuePair<string, string> header in headers)
@@ -15,12 +22,11 @@ internal static class AdmissionResponses
                 exchange.AddHeader(header.Key, header.Value);
             }
         }
-
-        return Write(exchange, decision, requestPath);
     }
 
     private static Task Write(IStreamExchange exchange, AdmissionDecision decision, string requestPath) => decision.Outcome switch
     {
+        AdmissionOutcome.Preflight => exchange.WriteTextAsync(StatusCodes.Status204NoContent, "text/plain; charset=utf-8", null),
         AdmissionOutcome.RetryLater => exchange.RefuseWithRetryAsync(decision.Mount!, decision.Reason ?? "unavailable"),
         AdmissionOutcome.Unavailable or AdmissionOutcome.Refused =>
             exchange.WriteTextAsync(decision.Status, "text/plain; charset=utf-8", decision.Reason + "\n", decision.RetryAfterSeconds),

@@ -13,7 +13,9 @@ namespace SsePluginHost.Admission;
 /// </summary>
 /// <remarks>
 /// The rules, in order: a path under <c>/_host</c>, or one no mount serves, is not a mount's; a
-/// mount whose plugin failed or is still starting answers 503; while the host stops, a stream is
+/// request from a page on another origin that the mount's <c>Cors</c> does not allow is refused
+/// (403), an allowed one's preflight is answered (204), and an allowed one's answer, whatever it
+/// is, carries the CORS headers; a mount whose plugin failed or is still starting answers 503; while the host stops, a stream is
 /// told to retry later and any other request gets 503; then every <see cref="IMountPolicy"/>
 /// may refuse; then, on a mount with authentication, the request's credentials are checked (a
 /// stream's ticket or any request's token; a stream that resumes a session must be of the same
@@ -91,6 +93,34 @@ internal sealed partial class MountAdmission
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(mount);
+        Cors.CorsCheck cors = mount.Cors.Check(request);
+        switch (cors.Verdict)
+        {
+            case Cors.CorsVerdict.SameOrigin:
+                return AdmitFromOrigin(request, mount, subPath);
+            case Cors.CorsVerdict.Refused:
+                return ValueTask.FromResult(AdmissionDecision.Refused(mount, subPath, new AdmissionRefusal(StatusCodes.Status403Forbidden,
+                    $"Pages from {cors.Origin} may not use {mount.Path} (not among its Cors:AllowedOrigins).")));
+            case Cors.CorsVerdict.Preflight:
+                return ValueTask.FromResult(new AdmissionDecision(AdmissionOutcome.Preflight, mount, subPath, StatusCodes.Status204NoContent, Headers: cors.Headers));
+            default:
+                ValueTask<AdmissionDecision> admitting = AdmitFromOrigin(request, mount, subPath);
+                return admitting.IsCompletedSuccessfully
+                    ? ValueTask.FromResult(WithHeaders(admitting.Result, cors.Headers))
+                    : WithHeadersAsync(admitting, cors.Headers);
+        }
+    }
+
+    private static async ValueTask<AdmissionDecision> WithHeadersAsync(ValueTask<AdmissionDecision> admitting, IReadOnlyList<KeyValuePair<string, string>> headers) =>
+        WithHeaders(await admitting.ConfigureAwait(false), headers);
+
+    /// <summary>A decision whose answer carries these header fields too (first).</summary>
+    private static AdmissionDecision WithHeaders(AdmissionDecision decision, IReadOnlyList<KeyValuePair<string, string>> headers) =>
+        decision with { Headers = decision.Headers is { Count: > 0 } own ? [.. headers, .. own] : headers };
+
+    /// <summary>The rules after the origin's: availability, shutdown, policies, authentication, stream slot.</summary>
+    private ValueTask<AdmissionDecision> AdmitFromOrigin(IAdmissionRequest request, Mount mount, string subPath)
+    {
         if (mount.Service is null)
         {
             return ValueTask.FromResult(AdmissionDecision.Unavailable(mount, subPath));

@@ -58,6 +58,11 @@ internal static class MountDefinitionReader
                         // them would add its keys to theirs instead.
                         delivery.Auth = auth.Get<AuthSettings>() ?? new AuthSettings();
                     }
+
+                    if (entry.GetSection(nameof(MountSettings.Cors)) is { } cors && cors.Exists())
+                    {
+                        delivery.Cors = cors.Get<CorsSettings>() ?? new CorsSettings();
+                    }
                 }
                 catch (InvalidOperationException ex)
                 {

@@ -24,6 +24,9 @@ public sealed class MountSettings
     /// <summary>Who may use the mount: anonymous (the default) or JWT, and where the token may come from.</summary>
     public AuthSettings Auth { get; set; } = new();
 
+    /// <summary>Which other origins' pages may use the mount; none by default (same origin only).</summary>
+    public CorsSettings Cors { get; set; } = new();
+
     /// <summary>A copy, for a mount's entry to override.</summary>
     public MountSettings Clone() => new()
     {
@@ -32,6 +35,7 @@ public sealed class MountSettings
         SessionGraceSeconds = SessionGraceSeconds,
         MaxStreams = MaxStreams,
         Auth = Auth.Clone(),
+        Cors = Cors.Clone(),
     };
 
     /// <summary>Says what is out of range, naming the setting, or returns null.</summary>
@@ -61,6 +65,11 @@ public sealed class MountSettings
         if (MaxStreams < 0)
         {
             problems.Add($"MaxStreams must be 0 (no limit) or more, not {MaxStreams}");
+        }
+
+        if (Cors.Validate("Cors:") is { } corsProblem)
+        {
+            problems.Add(corsProblem);
         }
 
         if (Auth.Validate() is { } authProblem)

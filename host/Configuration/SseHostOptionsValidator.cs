@@ -95,6 +95,21 @@ internal sealed class SseHostOptionsValidator : IValidateOptions<SseHostOptions>
             failures.Add($"SseHost:Publish:UnixSocket:Mode must be an octal file mode such as 0660, not '{options.Publish.UnixSocket.Mode}'.");
         }
 
+        if (options.Publish.AcceptsJwt && options.Publish.Jwt.Validate("SseHost:Publish:Jwt:") is { } publishJwtProblem)
+        {
+            failures.Add(publishJwtProblem + ".");
+        }
+
+        if (options.Publish.AcceptsJwt && string.IsNullOrWhiteSpace(options.Publish.JwtClaim))
+        {
+            failures.Add("SseHost:Publish:JwtClaim must name the claim that lists the mounts a token may publish to.");
+        }
+
+        if (options.Publish.Cors.Validate("SseHost:Publish:Cors:") is { } publishCorsProblem)
+        {
+            failures.Add(publishCorsProblem + ".");
+        }
+
         if (options.Publish.Token is { Length: > 0 and < 16 })
         {
             failures.Add("SseHost:Publish:Token must be at least 16 characters long.");

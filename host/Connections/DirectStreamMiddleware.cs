@@ -158,6 +158,7 @@ internal sealed partial class DirectStreamMiddleware
         string subPath = decision.SubPath;
         ISseService? service = mount.Service;
         DirectStreamExchange exchange = new(connection, head.GetFirst("Last-Event-ID"));
+        AdmissionResponses.AddHeaders(exchange, decision);
         if (service is null)
         {
             // Unloaded since admission (a reload replaced it): as admission would say now.

@@ -33,6 +33,7 @@ internal sealed class MountEndpointHandler
             return;
         }
 
+        AdmissionResponses.AddHeaders(exchange, decision);
         try
         {
             SseRequest request;

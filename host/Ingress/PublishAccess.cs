@@ -1,30 +1,42 @@
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
+using Microsoft.AspNetCore.Cors.Infrastructure;
 using Microsoft.Extensions.Options;
+using SsePluginHost.Admission;
+using SsePluginHost.Auth;
 using SsePluginHost.Configuration;
+using SsePluginHost.Cors;
 
 namespace SsePluginHost.Ingress;
 
 /// <summary>
 /// Who may use the publish API: with a token configured, whoever sends
-/// <c>Authorization: Bearer TOKEN</c> (compared in constant time); without one, only callers on
-/// loopback or on the Unix socket.
+/// <c>Authorization: Bearer TOKEN</c> (compared in constant time), or a JWT whose claim names
+/// the mount (<see cref="PublishOptions.Jwt"/>); without either, only callers on loopback or on
+/// the Unix socket. Either way, a page on another origin only where <c>Publish:Cors</c> allows it.
 /// </summary>
 internal sealed partial class PublishAccess
 {
     private readonly byte[]? _tokenHash;
+    private readonly TokenValidator? _jwt;
+    private readonly string _jwtClaim;
+    private readonly CorsRules _cors;
     private readonly ILogger<PublishAccess> _logger;
 
-    public PublishAccess(IOptions<SseHostOptions> options, ILogger<PublishAccess> logger)
+    public PublishAccess(IOptions<SseHostOptions> options, ILogger<PublishAccess> logger, TimeProvider? time = null, ICorsService? cors = null)
     {
-        string? token = options.Value.Publish.Token;
+        PublishOptions publish = options.Value.Publish;
+        string? token = publish.Token;
         _tokenHash = string.IsNullOrEmpty(token) ? null : SHA256.HashData(Encoding.UTF8.GetBytes(token));
+        _jwt = publish.AcceptsJwt ? new TokenValidator(publish.Jwt, time ?? TimeProvider.System) : null;
+        _jwtClaim = publish.JwtClaim;
+        _cors = new CorsRules(publish.Cors, cors);
         _logger = logger;
     }
 
-    /// <summary>Whether a token is configured.</summary>
-    public bool HasToken => _tokenHash is not null;
+    /// <summary>Whether a token (static or JWT) is configured: then loopback is not trusted on its own.</summary>
+    public bool HasToken => _tokenHash is not null || _jwt is not null;
 
     /// <summary>Whether a connection comes from this machine: loopback, or a Unix socket (no IP).</summary>
     public static bool IsLocal(ConnectionInfo connection)
@@ -43,11 +55,33 @@ internal sealed partial class PublishAccess
         return IPAddress.IsLoopback(remote);
     }
 
-    /// <summary>Checks a request; returns null when it may proceed, or the status and message to refuse it with.</summary>
-    public (int Status, string Message)? Check(HttpContext context)
+    /// <summary>
+    /// Checks a request for the API call that names <paramref name="mount"/> (a mount path, or
+    /// null for a call about the whole host); returns null when it may proceed, or the status and
+    /// message to refuse it with (204 and no message for a preflight that is answered).
+    /// </summary>
+    public async ValueTask<(int Status, string Message)?> CheckAsync(HttpContext context, string? mount)
     {
         string remote = context.Connection.RemoteIpAddress?.ToString() ?? "unix socket";
-        if (_tokenHash is null)
+        CorsCheck cors = _cors.Check(new HttpAdmissionRequest(context.Request));
+        foreach (KeyValuePair<string, string> field in cors.Headers)
+        {
+            context.Response.Headers.Append(field.Key, field.Value);
+        }
+
+        switch (cors.Verdict)
+        {
+            case CorsVerdict.Refused:
+                // Without this, any web page open in a browser on this machine could call the API as loopback.
+                LogRefused(_logger, context.Request.Method, context.Request.Path, remote, $"it came from a page on {cors.Origin}");
+                return (StatusCodes.Status403Forbidden, $"The publish API does not answer pages from {cors.Origin} (SseHost:Publish:Cors:AllowedOrigins).");
+            case CorsVerdict.Preflight:
+                return (StatusCodes.Status204NoContent, string.Empty);
+            default:
+                break;
+        }
+
+        if (!HasToken)
         {
             // Loopback is trusted only when it really is the caller: a request a proxy on this
             // machine passed on says so in its headers (ASP.NET Core's forwarded-headers
@@ -78,14 +112,42 @@ internal sealed partial class PublishAccess
             return (StatusCodes.Status401Unauthorized, "The publish API needs Authorization: Bearer <token>.");
         }
 
-        byte[] given = SHA256.HashData(Encoding.UTF8.GetBytes(header[scheme.Length..].Trim()));
-        if (!CryptographicOperations.FixedTimeEquals(given, _tokenHash))
+        string given = header[scheme.Length..].Trim();
+        if (_tokenHash is not null && CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(given)), _tokenHash))
         {
-            LogRefused(_logger, context.Request.Method, context.Request.Path, remote, "wrong token");
-            return (StatusCodes.Status401Unauthorized, "The bearer token is not valid.");
+            return null;
         }
 
-        return null;
+        if (_jwt is not null && given.Contains('.', StringComparison.Ordinal))
+        {
+            TokenCheck check = await _jwt.ValidateAsync(given).ConfigureAwait(false);
+            if (check.Credentials is not { } credentials)
+            {
+                LogRefused(_logger, context.Request.Method, context.Request.Path, remote, check.Failure ?? "token refused");
+                return (StatusCodes.Status401Unauthorized, $"The bearer token is not valid: {check.Failure}.");
+            }
+
+            if (Grants(credentials, mount))
+            {
+                return null;
+            }
+
+            LogRefused(_logger, context.Request.Method, context.Request.Path, remote, $"the token's {_jwtClaim} does not name {mount ?? "*"}");
+            return (StatusCodes.Status403Forbidden, mount is null
+                ? $"The token's claim {_jwtClaim} does not grant the whole API (\"*\")."
+                : $"The token's claim {_jwtClaim} does not grant {mount} (nor \"*\").");
+        }
+
+        LogRefused(_logger, context.Request.Method, context.Request.Path, remote, "wrong token");
+        return (StatusCodes.Status401Unauthorized, "The bearer token is not valid.");
+    }
+
+    /// <summary>Whether a publish JWT's claim names the mount (or <c>*</c>, which grants every call).</summary>
+    private bool Grants(Credentials credentials, string? mount)
+    {
+        System.Security.Claims.ClaimsIdentity identity = (System.Security.Claims.ClaimsIdentity)credentials.User.Identity!;
+        return TokenValidator.HasClaim(identity, _jwtClaim, "*")
+            || (mount is not null && TokenValidator.HasClaim(identity, _jwtClaim, mount));
     }
 
     /// <summary>The header that says a proxy passed the request on, or null.</summary>

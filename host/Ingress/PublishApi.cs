@@ -52,8 +52,10 @@ internal sealed partial class PublishApi
 
         RouteGroupBuilder group = app.MapGroup(Prefix);
         group.AddEndpointFilter(async (context, next) =>
-            api._access.Check(context.HttpContext) is { } refusal
-                ? Results.Text(refusal.Message + "\n", "text/plain", statusCode: refusal.Status)
+            await api._access.CheckAsync(context.HttpContext, MountNamed(context.HttpContext)).ConfigureAwait(false) is { } refusal
+                ? refusal.Status == StatusCodes.Status204NoContent
+                    ? Results.NoContent()
+                    : Results.Text(refusal.Message + "\n", "text/plain", statusCode: refusal.Status)
                 : await next(context).ConfigureAwait(false));
         group.MapPost("/publish/{**mount}", api.PublishAsync);
         group.MapGet("/mounts", api.ListMounts);
@@ -63,6 +65,10 @@ internal sealed partial class PublishApi
             $"Unknown publish API call. POST {Prefix}/publish/<mount>, GET {Prefix}/mounts, GET {Prefix}/clients/<mount>, DELETE {Prefix}/sessions/<id>\n",
             "text/plain", statusCode: StatusCodes.Status404NotFound));
     }
+
+    /// <summary>The mount path a call names (<c>/chat</c> for <c>/_host/publish/chat</c>), or null for a call about the whole host.</summary>
+    private static string? MountNamed(HttpContext context) =>
+        context.Request.RouteValues.TryGetValue("mount", out object? mount) && mount is string { Length: > 0 } name ? "/" + name.Trim('/') : null;
 
     /// <summary>Finds a mount from the path segment after the API's verb (<c>chat</c> for <c>/chat</c>).</summary>
     private Mount? FindMount(string? mount) => _table.Find("/" + (mount ?? string.Empty).Trim('/'));

@@ -37,7 +37,8 @@ internal sealed partial class Mount : ISseMount, IDirectRecipients, IAsyncDispos
     private volatile bool _retired;
 
     public Mount(MountDefinition definition, IMountChannelFactory channels, StreamCounter hostStreams, HostMetrics metrics, ILogger logger,
-        TimeProvider? time = null, PluginActivity? activity = null, IClusterSessions? cluster = null)
+        TimeProvider? time = null, PluginActivity? activity = null, IClusterSessions? cluster = null,
+        Microsoft.AspNetCore.Cors.Infrastructure.ICorsService? cors = null)
     {
         _cluster = cluster is { Enabled: true } ? cluster : null;
         Definition = definition;
@@ -51,7 +52,11 @@ internal sealed partial class Mount : ISseMount, IDirectRecipients, IAsyncDispos
         RefusalRetry = TimeSpan.FromMilliseconds(Math.Max(1000, definition.Delivery.RetryMilliseconds));
         _refusalRetryFrame = SseFramer.Retry(RefusalRetry);
         Authenticator = definition.Delivery.Auth.IsRequired ? new Auth.MountAuthenticator(definition.Delivery.Auth, _time) : null;
+        Cors = new Cors.CorsRules(definition.Delivery.Cors, cors);
     }
+
+    /// <summary>Which other origins' pages may use the mount.</summary>
+    public Cors.CorsRules Cors { get; }
 
     /// <summary>The mount's authentication, or <see langword="null"/> for an anonymous mount.</summary>
     public Auth.MountAuthenticator? Authenticator { get; }

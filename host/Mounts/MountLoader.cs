@@ -35,14 +35,17 @@ internal sealed partial class MountLoader : IDisposable
     private readonly bool _directStreams;
     private readonly Admission.MountAdmission _admission;
     private readonly PluginActivity _activity;
+    private readonly Microsoft.AspNetCore.Cors.Infrastructure.ICorsService? _cors;
     private readonly Lock _reloadLock = new();
     private readonly Timer _settle;
     private volatile bool _reloadingFiles;
 
     public MountLoader(MountTable table, PluginFactory factory, IMountChannelFactory channels, IConfiguration configuration,
         HostMetrics metrics, TimeProvider time, Admission.MountAdmission admission, PluginActivity activity,
-        Microsoft.Extensions.Options.IOptions<SseHostOptions> options, ILogger<MountLoader> logger, Cluster.IClusterSessions? cluster = null)
+        Microsoft.Extensions.Options.IOptions<SseHostOptions> options, ILogger<MountLoader> logger, Cluster.IClusterSessions? cluster = null,
+        Microsoft.AspNetCore.Cors.Infrastructure.ICorsService? cors = null)
     {
+        _cors = cors;
         _cluster = cluster ?? new Cluster.NoClusterSessions();
         _activity = activity;
         _admission = admission;
@@ -224,7 +227,7 @@ internal sealed partial class MountLoader : IDisposable
     /// <summary>Creates a mount and starts its plugin's loading and constructor on a thread of its own.</summary>
     private (Mount Mount, Task Loading) Load(MountDefinition definition)
     {
-        Mount mount = new(definition, _channels, _table.Streams, _metrics, _logger, _time, _activity, _cluster);
+        Mount mount = new(definition, _channels, _table.Streams, _metrics, _logger, _time, _activity, _cluster, _cors);
         mount.BeginLoading();
         Task loading = Task.Factory.StartNew(
             () => Construct(mount),

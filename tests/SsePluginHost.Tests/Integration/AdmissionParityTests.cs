@@ -48,6 +48,14 @@ public sealed class AdmissionParityTests(ITestOutputHelper output)
         { "/echo": { "Plugin": "Faulty", "Type": "EchoService", "Auth": {{TestTokens.AuthJson}} } }
         """;
 
+    private const string CorsEcho = """
+        { "/echo": { "Plugin": "Faulty", "Type": "EchoService", "Cors": { "AllowedOrigins": [ "http://app.test" ], "AllowCredentials": true } } }
+        """;
+
+    private const string CorsJwtEcho = $$"""
+        { "/echo": { "Plugin": "Faulty", "Type": "EchoService", "Auth": {{TestTokens.AuthJson}}, "Cors": { "AllowedOrigins": [ "http://app.test" ] } } }
+        """;
+
     private const string OneStreamOnTheHost = """{ "Streams": { "MaxStreams": 1 } }""";
     private const string OnlyExampleCom = """{ "AllowedHosts": "example.com" }""";
 
@@ -132,6 +140,15 @@ public sealed class AdmissionParityTests(ITestOutputHelper output)
             Body: "Ticket refused: the ticket is not known: it was never issued here, or it expired; get a new one.\n"),
         new("JWT mount, plain GET without a token",
             Request("GET", "/echo?x=1", LocalHost), 401, Answer.Text, Lane.AspNetCore, Services: JwtEcho),
+        new("EventSource GET from a page on another origin",
+            Request("GET", "/echo", LocalHost, EventStream, "Origin: http://evil.test"), 403, Answer.Text, Lane.FastLane,
+            Body: "Pages from http://evil.test may not use /echo (not among its Cors:AllowedOrigins).\n"),
+        new("CORS mount, EventSource GET from an allowed origin",
+            Request("GET", "/echo", LocalHost, EventStream, "Origin: http://app.test"), 200, Answer.Stream, Lane.FastLane, Services: CorsEcho),
+        new("CORS mount, EventSource GET from an origin not listed",
+            Request("GET", "/echo", LocalHost, EventStream, "Origin: http://evil.test"), 403, Answer.Text, Lane.FastLane, Services: CorsEcho),
+        new("CORS and JWT mount, EventSource GET from an allowed origin without a token",
+            Request("GET", "/echo", LocalHost, EventStream, "Origin: http://app.test"), 401, Answer.Text, Lane.FastLane, Services: CorsJwtEcho),
         new("no mount at the path, EventSource GET",
             Request("GET", "/nowhere", LocalHost, EventStream), 404, Answer.Text, Lane.AspNetCore,
             Body: "Nothing is mounted at /nowhere; GET / lists the mounts.\n"),

@@ -148,7 +148,7 @@ public sealed class DirectStreamTests
             "Cookie: b=2",
             "Last-Event-ID: 17",
             "X-Session-Id: nobody",
-            "Origin: http://example.test",
+            "Origin: http://127.0.0.1",
             "Content-Length: 0",
         })]
     public async Task The_plugin_sees_the_same_request_whichever_way_it_came_in(string target, string[] extraHeaders)

@@ -66,9 +66,11 @@ public sealed class PluginIsolationTests
     {
         await using TestHost host = await TestHost.StartAsync(
             """{ "/block": { "Plugin": "Faulty", "Type": "BlockingCallbackService" }, "/echo": { "Plugin": "Faulty", "Type": "EchoService", "Settings": { "Greeting": "hi" } } }""",
-            """{ "Plugins": { "WatchdogSeconds": 0.5 } }""");
+            """{ "Plugins": { "WatchdogSeconds": 3 } }""");
 
         // The blocked client's own stream opens: the plugin is called off the request's thread.
+        // (The watchdog waits long enough for the second stream's callback to be queued behind
+        // it, even on a loaded machine, before it reports what waits.)
         await using SseStream blocked = await host.OpenStreamAsync("/block?block=1");
         await using SseStream other = await host.OpenStreamAsync("/block");
         string report = await host.Logs.WaitForAsync(l => l.Contains("/block: plugin Faulty.BlockingCallbackService has been in OnClientConnected for", StringComparison.Ordinal), LogWait);

@@ -192,9 +192,9 @@ public sealed class PublishApiTests
         mapped.Connection.RemoteIpAddress = IPAddress.Parse("::ffff:127.0.0.1");
         DefaultHttpContext unixSocket = new();
 
-        Assert.Equal(StatusCodes.Status403Forbidden, access.Check(remote)?.Status);
-        Assert.Null(access.Check(mapped));
-        Assert.Null(access.Check(unixSocket));
+        Assert.Equal(StatusCodes.Status403Forbidden, (await access.CheckAsync(remote, null))?.Status);
+        Assert.Null(await access.CheckAsync(mapped, null));
+        Assert.Null(await access.CheckAsync(unixSocket, null));
         Assert.Equal(HttpStatusCode.OK, (await host.Client.GetAsync("/_host/mounts")).StatusCode);
         await host.Logs.WaitForAsync(l => l.Contains("has no token configured", StringComparison.Ordinal) && l.Contains("only loopback and the Unix socket", StringComparison.Ordinal), TimeSpan.FromSeconds(5));
     }
