@@ -13,8 +13,8 @@ namespace Faulty;
 /// </summary>
 /// <remarks>
 /// Other requests: <c>refuse=NNN</c> (400 to 599) is answered with that status and
-/// <c>refused by plugin</c>; with an open <c>session</c>, <c>whoami=1</c> answers the client's
-/// state, otherwise the <c>event</c> (default <c>echo</c>) and <c>data</c> fields are sent to that
+/// <c>refused by plugin</c>; with an open <c>session</c>, <c>drop=1</c> drops the client,
+/// <c>whoami=1</c> answers the client's state, otherwise the <c>event</c> (default <c>echo</c>) and <c>data</c> fields are sent to that
 /// client, or to every client with <c>broadcast=1</c>, and the reply is <c>sent</c>.
 /// </remarks>
 public sealed class EchoService : SseServiceBase
@@ -80,6 +80,12 @@ public sealed class EchoService : SseServiceBase
             return session is null
                 ? SseResponse.NotFound($"{Mount.Path} serves event streams only (send Accept: text/event-stream).")
                 : SseResponse.NotFound("unknown session");
+        }
+
+        if (IsOn(request, "drop"))
+        {
+            client.Drop();
+            return SseResponse.Text(200, "dropped");
         }
 
         if (IsOn(request, "whoami"))
