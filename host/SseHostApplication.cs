@@ -170,6 +170,7 @@ public static class SseHostApplication
             return new FlushTicker(TimeSpan.FromMilliseconds(streams.CoalesceMilliseconds), TimeSpan.FromMilliseconds(streams.BusyCoalesceMilliseconds),
                 provider.GetRequiredService<TimeProvider>());
         });
+        services.AddSingleton<ThreadPoolCompensation>();
         services.AddSingleton<MountDispatcher>();
         services.AddCors();
         services.AddSingleton<Auth.StreamTickets>();

@@ -11,6 +11,7 @@ namespace SsePluginHost.Admission;
 /// <param name="RetryAfterSeconds">A <c>Retry-After</c> to send with a refusal, or <see langword="null"/>.</param>
 /// <param name="Headers">Header fields the answer carries, whatever it is (a refusal's challenge), or <see langword="null"/>.</param>
 /// <param name="Credentials">Who the request is from, on a mount with authentication; else <see langword="null"/>.</param>
+/// <param name="Lease">What a stream holds of its address's rate limits while it lasts, or <see langword="null"/>.</param>
 internal sealed record AdmissionDecision(
     AdmissionOutcome Outcome,
     Mount? Mount,
@@ -19,7 +20,8 @@ internal sealed record AdmissionDecision(
     string? Reason = null,
     int? RetryAfterSeconds = null,
     IReadOnlyList<KeyValuePair<string, string>>? Headers = null,
-    Auth.Credentials? Credentials = null)
+    Auth.Credentials? Credentials = null,
+    IDisposable? Lease = null)
 {
     /// <summary>The answer for a path no mount serves.</summary>
     public static readonly AdmissionDecision NotAMount = new(AdmissionOutcome.NotAMount, null, string.Empty);
@@ -35,6 +37,17 @@ internal sealed record AdmissionDecision(
     public static AdmissionDecision Unavailable(Mount mount, string subPath) =>
         new(AdmissionOutcome.Unavailable, mount, subPath, StatusCodes.Status503ServiceUnavailable,
             $"The service at {mount.Path} is not available: {mount.UnavailableReason}", mount.IsLoading ? 1 : null);
+
+    /// <summary>Gives back what the request held: its stream slot and its rate-limit lease; once, when its answer is over.</summary>
+    public void Release()
+    {
+        if (HoldsSlot)
+        {
+            Mount!.ExitStream();
+        }
+
+        Lease?.Dispose();
+    }
 
     /// <summary>Whether a stream slot was taken for it (given back with <see cref="Mount.ExitStream"/>).</summary>
     public bool HoldsSlot => Outcome == AdmissionOutcome.Stream;

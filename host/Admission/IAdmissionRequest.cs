@@ -15,6 +15,9 @@ internal interface IAdmissionRequest
     /// <summary>A header's values joined with commas, or <see langword="null"/> when it was not sent.</summary>
     string? GetHeader(string name);
 
+    /// <summary>The client's IP address (after a known proxy's <c>X-Forwarded-For</c>, through ASP.NET Core), or <see langword="null"/> on a Unix socket.</summary>
+    string? RemoteAddress { get; }
+
     /// <summary>A query string parameter's first value, decoded, or <see langword="null"/> when it was not sent.</summary>
     string? GetQuery(string name);
 }

@@ -27,6 +27,7 @@ internal sealed partial class MountAdmission
     private readonly MountTable _table;
     private readonly IMountPolicy[] _policies;
     private readonly int _hostMaxStreams;
+    private readonly bool _behindKnownProxy;
     private readonly ILogger<MountAdmission> _logger;
     private readonly StreamTickets _tickets;
 
@@ -37,6 +38,7 @@ internal sealed partial class MountAdmission
         _table = table;
         _policies = [.. policies];
         _hostMaxStreams = options.Value.Streams.MaxStreams;
+        _behindKnownProxy = options.Value.ForwardedHeaders.Enabled;
         _logger = logger;
     }
 
@@ -61,6 +63,12 @@ internal sealed partial class MountAdmission
     /// </summary>
     public bool FastLaneServes(Mount mount)
     {
+        // Behind a known proxy only ASP.NET Core's forwarded-headers middleware knows the client's address.
+        if (_behindKnownProxy && mount.RateLimits is not null)
+        {
+            return false;
+        }
+
         foreach (IMountPolicy policy in _policies)
         {
             if (!policy.AppliesOnFastLane(mount))
@@ -74,7 +82,8 @@ internal sealed partial class MountAdmission
 
     /// <summary>The policies a mount has that keep it off the fast lane, for the start-up log.</summary>
     public IEnumerable<string> PoliciesOffTheFastLane(Mount mount) =>
-        _policies.Where(p => !p.AppliesOnFastLane(mount)).Select(p => p.Name);
+        _policies.Where(p => !p.AppliesOnFastLane(mount)).Select(p => p.Name)
+            .Concat(_behindKnownProxy && mount.RateLimits is not null ? ["rate limits by the address a known proxy names"] : []);
 
     /// <summary>Decides what a request becomes. A <see cref="AdmissionOutcome.Stream"/> holds a slot: give it back with <see cref="Mount.ExitStream"/>.</summary>
     public ValueTask<AdmissionDecision> AdmitAsync(IAdmissionRequest request)
@@ -142,18 +151,49 @@ internal sealed partial class MountAdmission
             }
         }
 
+        // Before authentication, so that a flood of requests costs no token validation.
+        IDisposable? lease = null;
+        if (mount.RateLimits is { } limits && request.RemoteAddress is { } address)
+        {
+            RateLimits.RateCheck rate = limits.Check(address, stream);
+            if (rate.Exceeded is { } exceeded)
+            {
+                return ValueTask.FromResult(OverRateLimit(mount, subPath, stream, address, exceeded, rate.RetryAfterSeconds));
+            }
+
+            lease = rate.Lease;
+        }
+
         return mount.Authenticator is { } authenticator
-            ? AuthenticateAsync(authenticator, request, mount, subPath, stream)
-            : ValueTask.FromResult(Finish(mount, subPath, stream, null));
+            ? AuthenticateAsync(authenticator, request, mount, subPath, stream, lease)
+            : ValueTask.FromResult(Finish(mount, subPath, stream, null, lease));
+    }
+
+    /// <summary>
+    /// Over a rate limit: an EventSource is told to come back later (200, <c>retry:</c>, closed; a
+    /// 429 would make it give up for good), any other request gets 429 with <c>Retry-After</c>.
+    /// </summary>
+    private AdmissionDecision OverRateLimit(Mount mount, string subPath, bool stream, string address, string exceeded, int retryAfterSeconds)
+    {
+        if (mount.CountRateLimited() is > 0 and var refused)
+        {
+            LogRateLimited(_logger, mount.Path, exceeded, address, refused);
+        }
+
+        return stream
+            ? new AdmissionDecision(AdmissionOutcome.RetryLater, mount, subPath, Reason: $"over the limit of {exceeded}")
+            : AdmissionDecision.Refused(mount, subPath, new AdmissionRefusal(StatusCodes.Status429TooManyRequests,
+                $"Too many requests to {mount.Path} from {address} (the limit of {exceeded}); retry in {retryAfterSeconds} s.", retryAfterSeconds));
     }
 
     private async ValueTask<AdmissionDecision> AuthenticateAsync(MountAuthenticator authenticator, IAdmissionRequest request, Mount mount, string subPath,
-        bool stream)
+        bool stream, IDisposable? lease)
     {
         AuthOutcome outcome = await authenticator.AuthenticateAsync(request, mount.Path, stream, _tickets, id => mount.FindSession(id) is not null)
             .ConfigureAwait(false);
         if (outcome.Refusal is { } refusal)
         {
+            lease?.Dispose();
             return AdmissionDecision.Refused(mount, subPath, refusal);
         }
 
@@ -162,11 +202,12 @@ internal sealed partial class MountAdmission
             && mount.FindSession(wanted) is { } session
             && !string.Equals(SubjectOf(session), credentials.Subject, StringComparison.Ordinal))
         {
+            lease?.Dispose();
             return AdmissionDecision.Refused(mount, subPath, new AdmissionRefusal(StatusCodes.Status403Forbidden,
                 $"Session '{wanted}' of {mount.Path} belongs to another user."));
         }
 
-        return Finish(mount, subPath, stream, credentials);
+        return Finish(mount, subPath, stream, credentials, lease);
     }
 
     /// <summary>Whom a session's stream was opened for.</summary>
@@ -174,16 +215,20 @@ internal sealed partial class MountAdmission
         session.Request.User is { } user ? new Credentials(user, null).Subject : null;
 
     /// <summary>The last rule: a request goes to the plugin; a stream takes a slot or is told to retry later.</summary>
-    private AdmissionDecision Finish(Mount mount, string subPath, bool stream, Credentials? credentials)
+    private AdmissionDecision Finish(Mount mount, string subPath, bool stream, Credentials? credentials, IDisposable? lease)
     {
         if (!stream)
         {
-            return new AdmissionDecision(AdmissionOutcome.Request, mount, subPath, Credentials: credentials);
+            return new AdmissionDecision(AdmissionOutcome.Request, mount, subPath, Credentials: credentials, Lease: lease);
         }
 
-        return TryTakeSlot(mount)
-            ? new AdmissionDecision(AdmissionOutcome.Stream, mount, subPath, Credentials: credentials)
-            : new AdmissionDecision(AdmissionOutcome.RetryLater, mount, subPath, Reason: "over capacity");
+        if (TryTakeSlot(mount))
+        {
+            return new AdmissionDecision(AdmissionOutcome.Stream, mount, subPath, Credentials: credentials, Lease: lease);
+        }
+
+        lease?.Dispose();
+        return new AdmissionDecision(AdmissionOutcome.RetryLater, mount, subPath, Reason: "over capacity");
     }
 
     /// <summary>
@@ -204,6 +249,9 @@ internal sealed partial class MountAdmission
 
         return false;
     }
+
+    [LoggerMessage(EventId = 96, Level = LogLevel.Warning, Message = "{Path}: over the limit of {Limit} from {Address}; refused ({Refused} refused over rate limits since the last such line)")]
+    private static partial void LogRateLimited(ILogger logger, string path, string limit, string address, long refused);
 
     [LoggerMessage(EventId = 27, Level = LogLevel.Warning, Message = "{Path}: stream refused, over the limit ({MountStreams} on the mount, {HostStreams} on the host); told to retry; {Refused} refused since the last such line")]
     private static partial void LogOverLimit(ILogger logger, string path, long refused, int mountStreams, int hostStreams);

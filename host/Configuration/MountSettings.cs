@@ -21,11 +21,21 @@ public sealed class MountSettings
     /// <summary>The most streams this mount serves at once; 0 for no limit of its own.</summary>
     public int MaxStreams { get; set; }
 
+    /// <summary>
+    /// The most requests (streams being opened included) the plugin handles at once; past it the
+    /// mount answers 503 with <c>Retry-After</c>, so that a plugin that blocks threads costs only
+    /// its own mount. 0 for no limit.
+    /// </summary>
+    public int MaxConcurrentRequests { get; set; } = 16;
+
     /// <summary>Who may use the mount: anonymous (the default) or JWT, and where the token may come from.</summary>
     public AuthSettings Auth { get; set; } = new();
 
     /// <summary>Which other origins' pages may use the mount; none by default (same origin only).</summary>
     public CorsSettings Cors { get; set; } = new();
+
+    /// <summary>Limits per client address: stream opens and requests per second, streams at once; none by default.</summary>
+    public RateLimitSettings RateLimits { get; set; } = new();
 
     /// <summary>A copy, for a mount's entry to override.</summary>
     public MountSettings Clone() => new()
@@ -34,8 +44,10 @@ public sealed class MountSettings
         RetryMilliseconds = RetryMilliseconds,
         SessionGraceSeconds = SessionGraceSeconds,
         MaxStreams = MaxStreams,
+        MaxConcurrentRequests = MaxConcurrentRequests,
         Auth = Auth.Clone(),
         Cors = Cors.Clone(),
+        RateLimits = RateLimits.Clone(),
     };
 
     /// <summary>Says what is out of range, naming the setting, or returns null.</summary>
@@ -62,9 +74,19 @@ public sealed class MountSettings
             problems.Add($"SessionGraceSeconds must be between 0 and 86400, not {SessionGraceSeconds}");
         }
 
+        if (MaxConcurrentRequests is < 0 or > 10_000)
+        {
+            problems.Add($"MaxConcurrentRequests must be between 0 (no limit) and 10000, not {MaxConcurrentRequests}");
+        }
+
         if (MaxStreams < 0)
         {
             problems.Add($"MaxStreams must be 0 (no limit) or more, not {MaxStreams}");
+        }
+
+        if (RateLimits.Validate() is { } rateProblem)
+        {
+            problems.Add(rateProblem);
         }
 
         if (Cors.Validate("Cors:") is { } corsProblem)

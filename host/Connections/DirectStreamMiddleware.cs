@@ -82,7 +82,7 @@ internal sealed partial class DirectStreamMiddleware
                     continue;
                 }
 
-                decision = parse == HeadParse.Parsed ? await AdmitAsync(head!).ConfigureAwait(false) : null;
+                decision = parse == HeadParse.Parsed ? await AdmitAsync(head!, connection.RemoteEndPoint).ConfigureAwait(false) : null;
                 if (decision is null)
                 {
                     // Not ours: give the bytes back, unread, to ASP.NET Core.
@@ -111,10 +111,7 @@ internal sealed partial class DirectStreamMiddleware
         }
         finally
         {
-            if (decision.HoldsSlot)
-            {
-                decision.Mount!.ExitStream();
-            }
+            decision.Release();
         }
     }
 
@@ -123,7 +120,7 @@ internal sealed partial class DirectStreamMiddleware
     /// to ASP.NET Core: a request that does not ask for an event stream, a path no mount serves,
     /// or a mount with a policy that only ASP.NET Core's pipeline applies.
     /// </summary>
-    private async ValueTask<AdmissionDecision?> AdmitAsync(RequestHead head)
+    private async ValueTask<AdmissionDecision?> AdmitAsync(RequestHead head, System.Net.EndPoint? remote)
     {
         if (!MountAdmission.AcceptsEventStream(head.Get("Accept"))
             || _admission.Match(head.Path, out string subPath) is not { } mount
@@ -132,7 +129,7 @@ internal sealed partial class DirectStreamMiddleware
             return null;
         }
 
-        AdmissionDecision decision = await _admission.AdmitAsync(new HeadAdmissionRequest(head), mount, subPath).ConfigureAwait(false);
+        AdmissionDecision decision = await _admission.AdmitAsync(new HeadAdmissionRequest(head, remote), mount, subPath).ConfigureAwait(false);
         return decision.Outcome is AdmissionOutcome.Stream or AdmissionOutcome.RetryLater or AdmissionOutcome.Unavailable or AdmissionOutcome.Refused
             ? decision
             : null;

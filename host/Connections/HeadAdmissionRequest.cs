@@ -3,13 +3,17 @@ using SsePluginHost.Admission;
 namespace SsePluginHost.Connections;
 
 /// <summary>A head read straight off a connection, as admission reads it.</summary>
-internal sealed class HeadAdmissionRequest(RequestHead head) : IAdmissionRequest
+internal sealed class HeadAdmissionRequest(RequestHead head, System.Net.EndPoint? remote) : IAdmissionRequest
 {
     private Dictionary<string, string>? _query;
 
     public string Method => "GET";
 
     public string Path => head.Path;
+
+    public string? RemoteAddress => remote is System.Net.IPEndPoint { Address: var address }
+        ? (address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address).ToString()
+        : null;
 
     public string? GetHeader(string name) => head.Get(name);
 

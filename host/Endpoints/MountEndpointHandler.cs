@@ -59,10 +59,7 @@ internal sealed class MountEndpointHandler
         }
         finally
         {
-            if (decision.HoldsSlot)
-            {
-                decision.Mount!.ExitStream();
-            }
+            decision.Release();
         }
     }
 }

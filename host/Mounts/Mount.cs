@@ -33,6 +33,9 @@ internal sealed partial class Mount : ISseMount, IDirectRecipients, IAsyncDispos
     private readonly TimeProvider _time;
     private readonly byte[] _retryFrame;
     private readonly byte[] _refusalRetryFrame;
+    private readonly LogThrottle _rateLimited;
+    private readonly LogThrottle _busy;
+    private int _requestsInPlugin;
     private long _slowConsumers;
     private volatile bool _retired;
 
@@ -53,7 +56,13 @@ internal sealed partial class Mount : ISseMount, IDirectRecipients, IAsyncDispos
         _refusalRetryFrame = SseFramer.Retry(RefusalRetry);
         Authenticator = definition.Delivery.Auth.IsRequired ? new Auth.MountAuthenticator(definition.Delivery.Auth, _time) : null;
         Cors = new Cors.CorsRules(definition.Delivery.Cors, cors);
+        _rateLimited = new LogThrottle(TimeSpan.FromSeconds(10), _time);
+        _busy = new LogThrottle(TimeSpan.FromSeconds(10), _time);
+        RateLimits = definition.Delivery.RateLimits.Any ? new RateLimits.MountRateLimits(definition.Delivery.RateLimits) : null;
     }
+
+    /// <summary>The mount's limits per client address, or <see langword="null"/> when it has none.</summary>
+    public RateLimits.MountRateLimits? RateLimits { get; }
 
     /// <summary>Which other origins' pages may use the mount.</summary>
     public Cors.CorsRules Cors { get; }
@@ -229,6 +238,31 @@ internal sealed partial class Mount : ISseMount, IDirectRecipients, IAsyncDispos
     /// <summary>Counts a refused stream; returns how many to report in a log line now, or 0.</summary>
     public long CountRefusal() => _slots.CountRefusal();
 
+    /// <summary>Counts a call into the plugin's request handler, within <c>MaxConcurrentRequests</c>; false when that many are in hand.</summary>
+    public bool TryEnterRequest()
+    {
+        int limit = Definition.Delivery.MaxConcurrentRequests;
+        if (Interlocked.Increment(ref _requestsInPlugin) <= limit || limit == 0)
+        {
+            return true;
+        }
+
+        Interlocked.Decrement(ref _requestsInPlugin);
+        return false;
+    }
+
+    /// <summary>The calls in the plugin's request handler now.</summary>
+    public int RequestsInPlugin => Volatile.Read(ref _requestsInPlugin);
+
+    /// <summary>Ends a call counted by <see cref="TryEnterRequest"/>.</summary>
+    public void ExitRequest() => Interlocked.Decrement(ref _requestsInPlugin);
+
+    /// <summary>Counts a request answered as busy; returns how many to log now (at most every 10 s), or 0.</summary>
+    public long CountBusyRefusal() => _busy.Count();
+
+    /// <summary>Counts a request refused over a rate limit; returns how many to log now (at most every 10 s), or 0.</summary>
+    public long CountRateLimited() => _rateLimited.Count();
+
     public void ExitStream() => _slots.Exit();
 
     /// <summary>Takes an ended session out of the mount and off the channel.</summary>
@@ -281,6 +315,10 @@ internal sealed partial class Mount : ISseMount, IDirectRecipients, IAsyncDispos
         _retired = true;
         _channel.Dispose();
         await _runtime.DisposeAsync(timeout).ConfigureAwait(false);
+        if (RateLimits is not null)
+        {
+            await RateLimits.DisposeAsync().ConfigureAwait(false);
+        }
     }
 
     /// <inheritdoc cref="DisposeAsync(TimeSpan)"/>

@@ -14,9 +14,12 @@ internal sealed partial class MountDispatcher
     private readonly StreamRunner _streams;
     private readonly ILogger<MountDispatcher> _logger;
     private readonly IClusterSessions _cluster;
+    private readonly Plugins.ThreadPoolCompensation _compensation;
 
-    public MountDispatcher(StreamRunner streams, ILogger<MountDispatcher> logger, IClusterSessions? cluster = null)
+    public MountDispatcher(StreamRunner streams, ILogger<MountDispatcher> logger, IClusterSessions? cluster = null,
+        Plugins.ThreadPoolCompensation? compensation = null)
     {
+        _compensation = compensation ?? new Plugins.ThreadPoolCompensation();
         _cluster = cluster ?? new NoClusterSessions();
         _streams = streams;
         _logger = logger;
@@ -71,9 +74,28 @@ internal sealed partial class MountDispatcher
         await WriteAnswerAsync(exchange, mount, answer.StatusCode, answer.ContentType, answer.Body).ConfigureAwait(false);
     }
 
+    /// <remarks>
+    /// At most the mount's <c>MaxConcurrentRequests</c> calls are in the plugin at once: past
+    /// that, a plugin that blocks its threads would take the host's thread pool with it, so the
+    /// request is answered at once instead (an EventSource told to retry later, anything else 503).
+    /// </remarks>
     private Task AskPlugin(IStreamExchange exchange, Mount mount, ISseService service, SseRequest request, bool slotHeld, Credentials? credentials)
     {
+        if (!mount.TryEnterRequest())
+        {
+            if (mount.CountBusyRefusal() is > 0 and var refused)
+            {
+                LogBusy(_logger, mount.Path, mount.Definition.Delivery.MaxConcurrentRequests, refused, mount.Runtime.PluginName);
+            }
+
+            return request.AcceptsEventStream
+                ? exchange.RefuseWithRetryAsync(mount, "the service is busy")
+                : exchange.WriteTextAsync(StatusCodes.Status503ServiceUnavailable, "text/plain; charset=utf-8",
+                    $"The service at {mount.Path} is busy ({mount.Definition.Delivery.MaxConcurrentRequests} requests in hand); try again shortly.\n", 1);
+        }
+
         ValueTask<SseResponse> asking;
+        _compensation.Enter();
         try
         {
             asking = service.HandleRequestAsync(request, exchange.Aborted);
@@ -82,21 +104,42 @@ internal sealed partial class MountDispatcher
         catch (Exception ex)
 #pragma warning restore CA1031
         {
+            mount.ExitRequest();
             return FailAsync(exchange, mount, request, ex);
         }
+        finally
+        {
+            _compensation.Exit();
+        }
 
+        if (!asking.IsCompleted)
+        {
+            return AwaitAnswerAsync(exchange, mount, service, request, slotHeld, asking, credentials);
+        }
+
+        mount.ExitRequest();
         return asking.IsCompletedSuccessfully
             ? CarryOutAsync(exchange, mount, service, request, slotHeld, asking.Result, credentials)
-            : AwaitAnswerAsync(exchange, mount, service, request, slotHeld, asking, credentials);
+            : AwaitAnswerAsync(exchange, mount, service, request, slotHeld, asking, credentials, inPlugin: false);
     }
 
     private async Task AwaitAnswerAsync(IStreamExchange exchange, Mount mount, ISseService service, SseRequest request, bool slotHeld,
-        ValueTask<SseResponse> asking, Credentials? credentials)
+        ValueTask<SseResponse> asking, Credentials? credentials, bool inPlugin = true)
     {
         SseResponse answer;
         try
         {
-            answer = await asking.ConfigureAwait(false);
+            try
+            {
+                answer = await asking.ConfigureAwait(false);
+            }
+            finally
+            {
+                if (inPlugin)
+                {
+                    mount.ExitRequest();
+                }
+            }
         }
         catch (OperationCanceledException) when (exchange.Aborted.IsCancellationRequested)
         {
@@ -161,6 +204,9 @@ internal sealed partial class MountDispatcher
     /// <summary>Answers with a one-line plain-text error.</summary>
     public static Task WriteErrorAsync(IStreamExchange exchange, int statusCode, string text) =>
         exchange.WriteTextAsync(statusCode, "text/plain; charset=utf-8", text + "\n");
+
+    [LoggerMessage(EventId = 97, Level = LogLevel.Warning, Message = "{Path}: the plugin has {Limit} requests in hand (MaxConcurrentRequests); {Refused} more answered at once as busy since the last such line (plugin {Plugin})")]
+    private static partial void LogBusy(ILogger logger, string path, int limit, long refused, string plugin);
 
     [LoggerMessage(EventId = 94, Level = LogLevel.Error, Message = "{Path}: the plugin answered with status {StatusCode}, which no HTTP response may have; answered 500 (plugin {Plugin})")]
     private static partial void LogInvalidStatus(ILogger logger, string path, int statusCode, string plugin);

@@ -56,6 +56,14 @@ public sealed class AdmissionParityTests(ITestOutputHelper output)
         { "/echo": { "Plugin": "Faulty", "Type": "EchoService", "Auth": {{TestTokens.AuthJson}}, "Cors": { "AllowedOrigins": [ "http://app.test" ] } } }
         """;
 
+    private const string OneStreamPerAddress = """
+        { "/echo": { "Plugin": "Faulty", "Type": "EchoService", "RetryMilliseconds": 2500, "RateLimits": { "ConcurrentStreamsPerAddress": 1 } } }
+        """;
+
+    private const string OneOpenPerAddress = """
+        { "/echo": { "Plugin": "Faulty", "Type": "EchoService", "RetryMilliseconds": 2500, "RateLimits": { "StreamOpensPerSecond": 0.1, "StreamOpensBurst": 1, "RequestsPerSecond": 0.1 } } }
+        """;
+
     private const string OneStreamOnTheHost = """{ "Streams": { "MaxStreams": 1 } }""";
     private const string OnlyExampleCom = """{ "AllowedHosts": "example.com" }""";
 
@@ -149,6 +157,12 @@ public sealed class AdmissionParityTests(ITestOutputHelper output)
             Request("GET", "/echo", LocalHost, EventStream, "Origin: http://evil.test"), 403, Answer.Text, Lane.FastLane, Services: CorsEcho),
         new("CORS and JWT mount, EventSource GET from an allowed origin without a token",
             Request("GET", "/echo", LocalHost, EventStream, "Origin: http://app.test"), 401, Answer.Text, Lane.FastLane, Services: CorsJwtEcho),
+        new("rate limit: one stream per address with one stream held",
+            Request("GET", "/echo", LocalHost, EventStream), 200, Answer.RetryLater, Lane.FastLane, Services: OneStreamPerAddress, HoldOneStream: true,
+            Body: ": over the limit of concurrent streams per address, retry later\nretry: 2500\n\n"),
+        new("rate limit: one request per 10 s with one stream opened",
+            Request("GET", "/echo", LocalHost, EventStream), 200, Answer.RetryLater, Lane.FastLane, Services: OneOpenPerAddress, HoldOneStream: true,
+            Body: ": over the limit of requests per second, retry later\nretry: 2500\n\n"),
         new("no mount at the path, EventSource GET",
             Request("GET", "/nowhere", LocalHost, EventStream), 404, Answer.Text, Lane.AspNetCore,
             Body: "Nothing is mounted at /nowhere; GET / lists the mounts.\n"),
@@ -381,7 +395,7 @@ public sealed class AdmissionParityTests(ITestOutputHelper output)
             case Answer.RetryLater:
                 Assert.Equal("text/event-stream", observed.Raw.Get("Content-Type"));
                 Assert.Equal("3", observed.Raw.Get("Retry-After"));
-                Assert.Equal(": over capacity, retry later\nretry: 2500\n\n", observed.Start);
+                Assert.Equal(parity.Body ?? ": over capacity, retry later\nretry: 2500\n\n", observed.Start);
                 break;
             case Answer.Text:
                 Assert.NotEqual("text/event-stream", observed.Raw.Get("Content-Type"));
