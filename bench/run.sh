@@ -24,7 +24,7 @@
 #
 # Environment:
 #   RUNS        runs of each scenario per server (default 3); the table shows their median
-#   SERVERS     a subset of: ssehost ssehost-defaults nchan1 nchan2 baseline
+#   SERVERS     a subset of: ssehost ssehost-defaults ssehost-jwt nchan1 nchan2 baseline
 #               (default "ssehost nchan1 nchan2 baseline")
 #   SCENARIOS   a subset of: A B C L20 L200 (default "A B C")
 #   QUICK=1     tiny sizes, to check the plumbing
@@ -89,7 +89,7 @@ else
 fi
 
 for s in $SERVERS; do
-  case $s in ssehost | ssehost-defaults | nchan1 | nchan2 | baseline) ;; *) echo "run.sh: unknown server '$s' (ssehost ssehost-defaults nchan1 nchan2 baseline)" >&2; exit 2 ;; esac
+  case $s in ssehost | ssehost-defaults | ssehost-jwt | nchan1 | nchan2 | baseline) ;; *) echo "run.sh: unknown server '$s' (ssehost ssehost-defaults ssehost-jwt nchan1 nchan2 baseline)" >&2; exit 2 ;; esac
 done
 for s in $SCENARIOS; do
   case $s in A | B | C | L20 | L200) ;; *) echo "run.sh: unknown scenario '$s' (A B C L20 L200)" >&2; exit 2 ;; esac
@@ -204,7 +204,23 @@ port_of() {
     nchan2) echo $((PORT_BASE + 3)) ;;
     baseline) echo $((PORT_BASE + 4)) ;;
     ssehost-defaults) echo $((PORT_BASE + 5)) ;;
+    ssehost-jwt) echo $((PORT_BASE + 6)) ;;
   esac
+}
+
+# ssehost-jwt: the /bench mount takes JWTs signed with this shared secret (HS256), and every
+# stream sends one (one token for all: each stream's is validated on its own all the same).
+JWT_SECRET="bench-secret-of-more-than-thirty-two-bytes"
+jwt_token() { # a token for the /bench mount, valid for a day
+  python3 - "$JWT_SECRET" <<'PY'
+import base64, hashlib, hmac, json, sys, time
+def part(data):
+    return base64.urlsafe_b64encode(json.dumps(data, separators=(",", ":")).encode()).rstrip(b"=").decode()
+now = int(time.time())
+signing = part({"alg": "HS256", "typ": "JWT"}) + "." + part({"sub": "bench", "name": "ssebench", "scope": "bench", "iat": now, "exp": now + 86400})
+signature = hmac.new(sys.argv[1].encode(), signing.encode(), hashlib.sha256).digest()
+print(signing + "." + base64.urlsafe_b64encode(signature).rstrip(b"=").decode())
+PY
 }
 
 # Sets SUB_URL, PUB_URL and PROBE_URL (a plain request that answers once the server is up).
@@ -212,7 +228,7 @@ urls_of() {
   local port
   port=$(port_of "$1")
   case $1 in
-    ssehost | ssehost-defaults)
+    ssehost | ssehost-defaults | ssehost-jwt)
       SUB_URL="http://127.0.0.1:$port/bench"
       PUB_URL="http://127.0.0.1:$port/_host/publish/bench?event=bench"
       PROBE_URL="http://127.0.0.1:$port/_host/mounts" ;;
@@ -225,6 +241,10 @@ urls_of() {
       PUB_URL="http://127.0.0.1:$port/publish"
       PROBE_URL="http://127.0.0.1:$port/" ;;
   esac
+  SUB_EXTRA=()
+  if [ "$1" = ssehost-jwt ]; then
+    SUB_EXTRA=(--header "Authorization: Bearer $(jwt_token)")
+  fi
 }
 
 start_server() { # SERVER TAG: starts it in the background, sets SERVER_PID, waits until it answers
@@ -250,6 +270,26 @@ start_server() { # SERVER TAG: starts it in the background, sets SERVER_PID, wai
     "PluginsPath": "$HOST_DIR/plugins",
     "Services": {
       "/bench": { "Plugin": "Clock", "History": { "Count": 0 }, "Settings": { "IntervalSeconds": 86400 } }
+    }
+  }
+}
+EOF
+      "$HOST_EXE" --contentRoot "$dir" --urls "http://127.0.0.1:$port" </dev/null >"$LOGS/$tag.log" 2>&1 &
+      SERVER_PID=$! ;;
+    ssehost-jwt)
+      # ssehost with the /bench mount behind JWT authentication: what authenticated streams cost.
+      cat >"$dir/appsettings.json" <<EOF
+{
+  "Logging": { "LogLevel": { "Default": "Warning" } },
+  "Urls": "http://127.0.0.1:$port",
+  "SseHost": {
+    "Console": { "Enabled": false },
+    "Ping": { "Enabled": true, "IdleSeconds": 60 },
+    "Streams": { "QueueCapacity": 100000, "QueueBytes": 67108864 },
+    "PluginsPath": "$HOST_DIR/plugins",
+    "Services": {
+      "/bench": { "Plugin": "Clock", "History": { "Count": 0 }, "Settings": { "IntervalSeconds": 86400 },
+                  "Auth": { "Mode": "Jwt", "Jwt": { "SigningKeys": [ "$JWT_SECRET" ], "RequiredClaims": { "scope": "bench" } } } }
     }
   }
 }
@@ -384,7 +424,7 @@ for server in $SERVERS; do
       if [ "$scenario" != C ]; then
         set -- "$@" --publish "$PUB_URL" --publish-concurrency "$PUBLISH_CONCURRENCY"
         if [ "$WARMUP" = 1 ]; then
-          bench "$WORK/$tag.warmup.json" --subscribe "$SUB_URL" --publish "$PUB_URL" \
+          bench "$WORK/$tag.warmup.json" --subscribe "$SUB_URL" "${SUB_EXTRA[@]}" --publish "$PUB_URL" \
             --clients 100 --events 2000 --label "$tag-warmup" || true
         fi
       fi
@@ -392,7 +432,7 @@ for server in $SERVERS; do
       marks="$LOGS/$tag.marks"
       printf 'whole %s\nsettle 2\nlaunch %s\n' "$WHOLE" "$(uptime_now)" >"$marks"
       status=0
-      bench "$OUT/$tag.json" --subscribe "$SUB_URL" --server-pid "$MEASURED_PID" --label "$tag" "$@" || status=$?
+      bench "$OUT/$tag.json" --subscribe "$SUB_URL" "${SUB_EXTRA[@]}" --server-pid "$MEASURED_PID" --label "$tag" "$@" || status=$?
       printf 'exit %s\n' "$(uptime_now)" >>"$marks"
       if [ "$status" -ne 0 ]; then
         failures=$((failures + 1))
@@ -423,6 +463,7 @@ done
   for server in $SERVERS; do
     case $server in
       ssehost) echo "- ssehost: SsePluginHost (Release), mount /bench = Clock plugin ticking once a day, History 0, queue 100,000 events / 64 MiB, publish API, pings after 60 s idle (the default), other settings the defaults" ;;
+      ssehost-jwt) echo "- ssehost-jwt: ssehost with the /bench mount behind JWT authentication (HS256, a required claim); every stream sends Authorization: Bearer, validated on its own" ;;
       ssehost-defaults) echo "- ssehost-defaults: the same SsePluginHost build and /bench mount with the host's default settings: history on (1,000 events / 600 s), queue 1,024 events / 4 MiB, pings after 60 s idle; only the console off (and logging at Warning, as for ssehost)" ;;
       nchan1) echo "- nchan1: nginx + Nchan, 1 worker (bench/nchan/nginx.conf)" ;;
       nchan2) echo "- nchan2: nginx + Nchan, 2 workers (bench/nchan/nginx.conf)" ;;
