@@ -258,7 +258,12 @@ start_server() { # SERVER TAG: starts it in the background, sets SERVER_PID, wai
   dir="$WORK/$tag"
   mkdir -p "$dir"
   case $server in
-    ssehost)
+    ssehost | ssehost-jwt)
+      # ssehost-jwt: the same, with the /bench mount behind JWT authentication (what authenticated streams cost).
+      local auth=""
+      if [ "$server" = ssehost-jwt ]; then
+        auth=', "Auth": { "Mode": "Jwt", "Jwt": { "SigningKeys": [ "'"$JWT_SECRET"'" ], "RequiredClaims": { "scope": "bench" } } }'
+      fi
       cat >"$dir/appsettings.json" <<EOF
 {
   "Logging": { "LogLevel": { "Default": "Warning" } },
@@ -269,27 +274,7 @@ start_server() { # SERVER TAG: starts it in the background, sets SERVER_PID, wai
     "Streams": { "QueueCapacity": 100000, "QueueBytes": 67108864 },
     "PluginsPath": "$HOST_DIR/plugins",
     "Services": {
-      "/bench": { "Plugin": "Clock", "History": { "Count": 0 }, "Settings": { "IntervalSeconds": 86400 } }
-    }
-  }
-}
-EOF
-      "$HOST_EXE" --contentRoot "$dir" --urls "http://127.0.0.1:$port" </dev/null >"$LOGS/$tag.log" 2>&1 &
-      SERVER_PID=$! ;;
-    ssehost-jwt)
-      # ssehost with the /bench mount behind JWT authentication: what authenticated streams cost.
-      cat >"$dir/appsettings.json" <<EOF
-{
-  "Logging": { "LogLevel": { "Default": "Warning" } },
-  "Urls": "http://127.0.0.1:$port",
-  "SseHost": {
-    "Console": { "Enabled": false },
-    "Ping": { "Enabled": true, "IdleSeconds": 60 },
-    "Streams": { "QueueCapacity": 100000, "QueueBytes": 67108864 },
-    "PluginsPath": "$HOST_DIR/plugins",
-    "Services": {
-      "/bench": { "Plugin": "Clock", "History": { "Count": 0 }, "Settings": { "IntervalSeconds": 86400 },
-                  "Auth": { "Mode": "Jwt", "Jwt": { "SigningKeys": [ "$JWT_SECRET" ], "RequiredClaims": { "scope": "bench" } } } }
+      "/bench": { "Plugin": "Clock", "History": { "Count": 0 }, "Settings": { "IntervalSeconds": 86400 }$auth }
     }
   }
 }
