@@ -53,7 +53,7 @@ public sealed class ConnectDisconnectChurnTests(ITestOutputHelper output)
         long growth = after - before;
         output.WriteLine(
             $"{Cycles} streams opened and closed in {cycling.TotalSeconds:F1} s ({AtOnce} at a time), all gone {elapsed.Elapsed.TotalSeconds:F1} s after the start; " +
-            $"managed memory {before / (double)MiB:F1} MiB before, {after / (double)MiB:F1} MiB after: {growth / (double)MiB:+0.0;-0.0} MiB; {host.Logs.Lines.Count} log lines kept.");
+            $"managed memory {before / (double)MiB:F1} MiB before, {after / (double)MiB:F1} MiB after, a change of {growth / (double)MiB:F1} MiB; {host.Logs.Lines.Count} log lines kept.");
         Assert.True(growth < MaxGrowth, $"Managed memory grew by {growth / (double)MiB:F1} MiB over {Cycles} streams that have all gone.");
         Assert.Equal(0, mount.SlowConsumerCount);
     }
