@@ -47,10 +47,14 @@ internal sealed partial class DirectStreamMiddleware
         RequestHead? head = null;
         AdmissionDecision? decision;
         // As Kestrel: a connection may wait up to the keep-alive timeout for its first byte, and
-        // then up to the request-headers timeout for the rest of the head.
+        // then up to the request-headers timeout for the rest of the head. An unfinished head goes
+        // to ASP.NET Core only once it would answer it as it stands (the parser holds the rest,
+        // even heads that will not be served here), so that the head timeout counts once, from
+        // the first byte: handed over unfinished, a head would get a fresh one there.
         using (CancellationTokenSource timeout = new(_idleTimeout))
         {
             bool started = false;
+            HeadScan scan = default;
             while (true)
             {
                 ReadResult read;
@@ -75,7 +79,7 @@ internal sealed partial class DirectStreamMiddleware
                     timeout.CancelAfter(_headTimeout);
                 }
 
-                HeadParse parse = read.IsCanceled ? HeadParse.NotEligible : RequestHeadParser.TryParse(buffer, _limits, out head);
+                HeadParse parse = read.IsCanceled ? HeadParse.NotEligible : RequestHeadParser.TryParse(buffer, _limits, ref scan, out head);
                 if (parse == HeadParse.Incomplete && !read.IsCompleted)
                 {
                     input.AdvanceTo(buffer.Start, buffer.End);

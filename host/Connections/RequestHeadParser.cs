@@ -8,7 +8,9 @@ namespace SsePluginHost.Connections;
 /// an origin-form target that needs no decoding, visible-ASCII header fields, one Host and no
 /// body, upgrade or expectation is <see cref="HeadParse.Parsed"/>. Anything else is
 /// <see cref="HeadParse.NotEligible"/> and goes to ASP.NET Core, which answers it as always
-/// (including the errors), so this parser never has to reject anything itself.
+/// (including the errors), so this parser never has to reject anything itself. An unfinished
+/// head goes there only once ASP.NET Core would answer it as it stands, so that its head timeout
+/// is not started afresh there.
 /// </summary>
 internal static class RequestHeadParser
 {
@@ -34,27 +36,47 @@ internal static class RequestHeadParser
     public static HeadParse TryParse(in ReadOnlySequence<byte> buffer, out RequestHead? head) =>
         TryParse(buffer, HeadLimits.Default, out head);
 
-    /// <summary>Reads a head from the start of <paramref name="buffer"/>.</summary>
+    /// <summary>Reads a head from the start of <paramref name="buffer"/>, all of it new.</summary>
     public static HeadParse TryParse(in ReadOnlySequence<byte> buffer, HeadLimits limits, out RequestHead? head)
     {
+        HeadScan scan = default;
+        return TryParse(buffer, limits, ref scan, out head);
+    }
+
+    /// <summary>
+    /// Reads a head from the start of <paramref name="buffer"/>; <paramref name="scan"/> is where
+    /// the last read of the same head left off (<see langword="default"/> for the first). An
+    /// unfinished head is <see cref="HeadParse.Incomplete"/> while ASP.NET Core too would wait for
+    /// the rest of it, whether or not it can still be served here: handed over, it would get a
+    /// fresh head timeout there, on top of the time it has had here (see <see cref="ReadyForAspNetCore"/>).
+    /// </summary>
+    public static HeadParse TryParse(in ReadOnlySequence<byte> buffer, HeadLimits limits, ref HeadScan scan, out RequestHead? head)
+    {
         head = null;
+        if (buffer.IsEmpty)
+        {
+            return HeadParse.Incomplete;
+        }
+
+        // Another method (or TLS) goes to ASP.NET Core with its first byte, before any time has passed here.
         int start = (int)Math.Min(buffer.Length, Method.Length);
         Span<byte> first = stackalloc byte[Method.Length];
         buffer.Slice(0, start).CopyTo(first);
-        if (!first[..start].SequenceEqual(Method.AsSpan(0, start)))
+        if (first[0] != Method[0])
         {
             return HeadParse.NotEligible;
         }
 
-        SequenceReader<byte> reader = new(buffer);
+        // The blank line, looked for from the end of the last line checked (an earlier one would have been seen then).
+        long from = Math.Max(0, scan.LineStart - 2);
+        SequenceReader<byte> reader = new(buffer.Slice(from));
         if (!reader.TryReadTo(out ReadOnlySequence<byte> _, EndOfHead, advancePastDelimiter: true))
         {
-            // A line ended by a bare LF (which ASP.NET Core accepts) would never end the head here.
-            return buffer.Length > limits.MaxHead || CannotBecomeEligible(buffer, limits) ? HeadParse.NotEligible : HeadParse.Incomplete;
+            return ReadyForAspNetCore(buffer, limits, ref scan) ? HeadParse.NotEligible : HeadParse.Incomplete;
         }
 
-        long length = reader.Consumed;
-        if (length > limits.MaxHead)
+        long length = from + reader.Consumed;
+        if (length > limits.MaxHead || !first[..start].SequenceEqual(Method))
         {
             return HeadParse.NotEligible;
         }
@@ -78,58 +100,106 @@ internal static class RequestHeadParser
     }
 
     /// <summary>
-    /// Whether an unfinished head is already one that ASP.NET Core must answer: a line ended by
-    /// a bare LF (accepted there, never ending the head here), a request line or a header count
-    /// over the limits (answered 414 or 431 there at once), a byte that is not visible ASCII,
-    /// space or tab (a NUL, 0xFF: never served here), or a header line without a colon (400
-    /// there at once). Such a head goes to ASP.NET Core now, not once the head timeout has run.
+    /// Whether an unfinished head (no blank line yet) is one ASP.NET Core answers as it stands, so
+    /// that it goes there now: one Kestrel has finished (with a blank line ended by a bare LF), one
+    /// over Kestrel's limits (414 or 431 there at once), or one with a line Kestrel refuses (400,
+    /// 405 or 505 there at once: a request line that is not <c>method SP target SP HTTP/1.x</c>, a
+    /// header line that starts with white space, has no colon, a name that is not a token, a NUL
+    /// or a bare CR, or bytes that are not UTF-8). Kestrel waits for the rest of any other, even
+    /// one that can never be served here (a line ended by a bare LF, a UTF-8 value, more header
+    /// fields or bytes than this path reads, another version or method): such a head stays here
+    /// and is answered 408 when its head timeout, counted from its first byte, runs out. Only the
+    /// lines after <paramref name="scan"/> are checked; the line not yet ended counts only by its length.
     /// </summary>
-    private static bool CannotBecomeEligible(in ReadOnlySequence<byte> buffer, HeadLimits limits)
+    private static bool ReadyForAspNetCore(in ReadOnlySequence<byte> buffer, HeadLimits limits, ref HeadScan scan)
     {
-        byte previous = 0;
-        long position = 0;
-        int lines = 0;
-        bool colon = false;
-        long lineStart = 0;
-        foreach (ReadOnlyMemory<byte> segment in buffer)
+        SequenceReader<byte> reader = new(buffer.Slice(scan.LineStart));
+        while (reader.TryReadTo(out ReadOnlySequence<byte> line, (byte)'\n', advancePastDelimiter: true))
         {
-            foreach (byte b in segment.Span)
+            long end = scan.LineStart + line.Length + 1;
+            if (scan.FieldsStart == 0 ? end > limits.KestrelRequestLine || !WithSpan(line, KestrelTakesRequestLine) : !TakesField(line, limits, ref scan))
             {
-                position++;
-                if (b == '\n')
-                {
-                    if (previous != '\r' || ++lines > limits.MaxHeaders + 1)
-                    {
-                        return true;
-                    }
-
-                    // A header line (not the request line, not the empty line that ends the head).
-                    if (lines > 1 && !colon && position - lineStart > 2)
-                    {
-                        return true;
-                    }
-
-                    colon = false;
-                    lineStart = position;
-                }
-                else if (lines == 0 && position > limits.MaxRequestLine)
-                {
-                    return true;
-                }
-                else if ((b < 0x20 && b is not (byte)'\t' and not (byte)'\r') || b >= 0x7F)
-                {
-                    return true;
-                }
-                else if (b == ':')
-                {
-                    colon = true;
-                }
-
-                previous = b;
+                return true;
             }
+
+            if (scan.FieldsStart == 0)
+            {
+                scan.FieldsStart = end;
+            }
+
+            scan.LineStart = end;
         }
 
-        return false;
+        // Kestrel's limits as it applies them to what it has: a request line not ended within its
+        // limit, header fields over theirs (plus the blank line's CRLF).
+        return scan.FieldsStart == 0
+            ? buffer.Length >= limits.KestrelRequestLine
+            : buffer.Length - scan.FieldsStart > limits.KestrelFieldBytes + 2;
+    }
+
+    /// <summary>Whether Kestrel takes a header line (without its LF) and goes on waiting; counts it.</summary>
+    private static bool TakesField(in ReadOnlySequence<byte> line, HeadLimits limits, ref HeadScan scan)
+    {
+        // An empty line (a bare CR at most) ends the head as Kestrel reads it.
+        bool empty = line.Length == 0 || (line.Length == 1 && line.PositionOf((byte)'\r') is not null);
+        return !empty
+            && ++scan.Fields <= limits.KestrelFields
+            && WithSpan(line, KestrelTakesFieldLine);
+    }
+
+    private delegate bool SpanCheck(ReadOnlySpan<byte> line);
+
+    /// <summary>Applies a check to a line, without its trailing CR, in one span.</summary>
+    private static bool WithSpan(in ReadOnlySequence<byte> line, SpanCheck check)
+    {
+        if (line.IsSingleSegment)
+        {
+            return check(WithoutCr(line.FirstSpan));
+        }
+
+        byte[] rented = ArrayPool<byte>.Shared.Rent((int)line.Length);
+        try
+        {
+            line.CopyTo(rented);
+            return check(WithoutCr(rented.AsSpan(0, (int)line.Length)));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
+
+        static ReadOnlySpan<byte> WithoutCr(ReadOnlySpan<byte> span) => !span.IsEmpty && span[^1] == '\r' ? span[..^1] : span;
+    }
+
+    /// <summary>A request line Kestrel reads and then waits for the header fields: a token, SP, a target of visible ASCII in a form it takes for the method, SP, HTTP/1.1 or HTTP/1.0.</summary>
+    private static bool KestrelTakesRequestLine(ReadOnlySpan<byte> line)
+    {
+        int space = line.IndexOf((byte)' ');
+        int last = line.LastIndexOf((byte)' ');
+        if (space <= 0 || last <= space + 1 || !IsToken(line[..space]))
+        {
+            return false;
+        }
+
+        ReadOnlySpan<byte> target = line[(space + 1)..last];
+        ReadOnlySpan<byte> version = line[(last + 1)..];
+        bool form = target[0] == '/' || target.IndexOf("://"u8) > 0 || (target.SequenceEqual("*"u8) && line[..space].SequenceEqual("OPTIONS"u8));
+        return form
+            && target.IndexOfAnyExceptInRange((byte)0x21, (byte)0x7F) < 0
+            && (version.SequenceEqual("HTTP/1.1"u8) || version.SequenceEqual("HTTP/1.0"u8));
+    }
+
+    /// <summary>A header line Kestrel takes: a token name right before the colon, and a value without NUL or CR, in UTF-8.</summary>
+    private static bool KestrelTakesFieldLine(ReadOnlySpan<byte> line)
+    {
+        int colon = line.IndexOf((byte)':');
+        if (colon <= 0 || !IsToken(line[..colon]))
+        {
+            return false;
+        }
+
+        ReadOnlySpan<byte> value = line[(colon + 1)..];
+        return value.IndexOfAny((byte)0, (byte)'\r') < 0 && System.Text.Unicode.Utf8.IsValid(value);
     }
 
     private static HeadParse Parse(ReadOnlySpan<byte> bytes, HeadLimits limits, out RequestHead? head)
