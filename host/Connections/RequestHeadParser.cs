@@ -5,8 +5,9 @@ namespace SsePluginHost.Connections;
 
 /// <summary>
 /// Reads the head of the first request on a connection, strictly: only a plain HTTP/1.1 GET with
-/// an origin-form target that needs no decoding, visible-ASCII header fields, one Host and no
-/// body, upgrade or expectation is <see cref="HeadParse.Parsed"/>. Anything else is
+/// an origin-form target that needs no decoding, visible-ASCII header fields, one Host, at most
+/// one Connection field (<c>keep-alive</c> or <c>close</c>) and no body, upgrade or expectation
+/// is <see cref="HeadParse.Parsed"/>. Anything else is
 /// <see cref="HeadParse.NotEligible"/> and goes to ASP.NET Core, which answers it as always
 /// (including the errors), so this parser never has to reject anything itself.
 /// </summary>
@@ -154,6 +155,7 @@ internal static class RequestHeadParser
         List<KeyValuePair<string, string>> headers = [];
         int hosts = 0;
         int lengths = 0;
+        int connections = 0;
         ReadOnlySpan<byte> rest = bytes[(eol + 2)..];
         while (true)
         {
@@ -178,7 +180,7 @@ internal static class RequestHeadParser
             }
 
             string name = NameOf(line[..colon]);
-            if (!IsAllowed(name, value, ref hosts, ref lengths))
+            if (!IsAllowed(name, value, ref hosts, ref lengths, ref connections))
             {
                 return HeadParse.NotEligible;
             }
@@ -219,9 +221,13 @@ internal static class RequestHeadParser
 
     /// <summary>
     /// Refuses what this host does not handle on a connection of its own (bodies, upgrades,
-    /// expectations) and what Kestrel would refuse (a malformed Host, a repeated Content-Length).
+    /// expectations), what Kestrel would refuse (a malformed Host, a repeated Content-Length),
+    /// and what Kestrel would hand the application otherwise than as sent: it rewrites a
+    /// Connection value with one of <c>close</c>, <c>keep-alive</c> or <c>upgrade</c> among its
+    /// tokens to that token alone (<c>Keep-Alive, foo</c> is <c>keep-alive</c>), so only one
+    /// Connection field that is already <c>keep-alive</c> or <c>close</c> is read here.
     /// </summary>
-    private static bool IsAllowed(string name, ReadOnlySpan<byte> value, ref int hosts, ref int lengths)
+    private static bool IsAllowed(string name, ReadOnlySpan<byte> value, ref int hosts, ref int lengths, ref int connections)
     {
         if (ReferenceEquals(name, KnownNames[0]))
         {
@@ -232,6 +238,11 @@ internal static class RequestHeadParser
         if (name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase))
         {
             return ++lengths == 1 && value.SequenceEqual("0"u8);
+        }
+
+        if (ReferenceEquals(name, KnownNames[5]))
+        {
+            return ++connections == 1 && (value.SequenceEqual("keep-alive"u8) || value.SequenceEqual("close"u8));
         }
 
         return !name.Equals("Transfer-Encoding", StringComparison.OrdinalIgnoreCase)

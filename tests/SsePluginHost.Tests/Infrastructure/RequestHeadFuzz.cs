@@ -70,7 +70,8 @@ public sealed record FuzzedHead(string Kind, byte[] Head, byte[] After, string? 
 /// that is then, or not, changed in the ways a front door must cope with: another method or
 /// version, an absolute-form, authority-form or asterisk target, any byte (0x00 to 0xFF) in the
 /// target, a header name or a value, obs-fold, bodies with every kind of Content-Length and
-/// Transfer-Encoding (conflicting ones too), Upgrade and Expect, a missing, repeated or malformed
+/// Transfer-Encoding (conflicting ones too), Upgrade and Expect, a Connection field Kestrel would
+/// rewrite, a missing, repeated or malformed
 /// Host, header lines without a colon or with an invalid name, lines ended by a bare LF or a
 /// stray CR, too many fields, a request line or head at or just over the limits; then maybe cut
 /// short, and maybe followed by a body and a pipelined second request.
@@ -84,7 +85,7 @@ internal static class RequestHeadFuzz
 
     private static readonly string[] KnownNames =
     [
-        "Accept-Encoding", "Accept-Language", "Cache-Control", "Connection", "Cookie", "Last-Event-ID", "Origin",
+        "Accept-Encoding", "Accept-Language", "Cache-Control", "Cookie", "Last-Event-ID", "Origin",
         "Pragma", "Referer", "User-Agent", "X-Session-Id", "Sec-Fetch-Mode", "Sec-Fetch-Site", "If-None-Match",
     ];
 
@@ -103,7 +104,7 @@ internal static class RequestHeadFuzz
     private static readonly Func<Draft, Options, Gen<Draft>>[] Changes =
     [
         OtherMethod, OtherVersion, OtherTargetForm, TargetByte, ValueByte, ValueByte, ValueByte, NameByte, ObsFold, Framing, Framing,
-        UpgradeOrExpect, BadHost, MissingHost, RepeatedHost, BadName, NoColon, LeadingEmptyLine, OddSpacing,
+        UpgradeOrExpect, OtherConnection, BadHost, MissingHost, RepeatedHost, BadName, NoColon, LeadingEmptyLine, OddSpacing,
     ];
 
     /// <summary>The changes of size: at or just over the limits on the request line, the head, the field count.</summary>
@@ -314,6 +315,7 @@ internal static class RequestHeadFuzz
             && !name.Equals("Transfer-Encoding", StringComparison.OrdinalIgnoreCase)
             && !name.Equals("Upgrade", StringComparison.OrdinalIgnoreCase)
             && !name.Equals("Expect", StringComparison.OrdinalIgnoreCase)
+            && !name.Equals("Connection", StringComparison.OrdinalIgnoreCase)
             && name.All(c => TokenChars.Contains(c, StringComparison.Ordinal));
     }
 
@@ -362,6 +364,16 @@ internal static class RequestHeadFuzz
             ["expect: nothing-known"])
         from at in Gen.Choose(0, d.Lines.Count)
         select d.Tainted($"'{lines[0]}'") with { Lines = d.Lines.InsertRange(at, lines) };
+
+    /// <summary>A Connection field Kestrel would not hand the application as sent (it rewrites one with a close, keep-alive or upgrade token to that token), or a second one.</summary>
+    private static Gen<Draft> OtherConnection(Draft d, Options o) =>
+        from line in Gen.Elements(
+            "Connection: Keep-Alive", "Connection: CLOSE", "connection: upgrade", "Connection: foo, close", "Connection: keep-alive, foo",
+            "Connection: close, keep-alive", "Connection: te", "Connection:", "Connection: keep-alive, keep-alive", "Connection: ,close")
+        from twice in Gen.Elements(false, false, true)
+        from at in Gen.Choose(0, d.Lines.Count)
+        let lines = twice ? new[] { "Connection: keep-alive", line } : [line]
+        select d.Tainted($"'{line}'{(twice ? " after another Connection field" : string.Empty)}") with { Lines = d.Lines.InsertRange(at, lines) };
 
     private static Gen<Draft> BadHost(Draft d, Options o) =>
         from value in Gen.Elements(

@@ -194,7 +194,8 @@ public sealed partial class RequestHeadParserProperties(ITestOutputHelper output
         foreach (string kind in new[]
         {
             "method", "version", "absolute-form", "authority-form", "asterisk-form", "target byte", "path with", "value byte", "name byte",
-            "obs-fold", "framing 'Content-Length", "framing 'Transfer-Encoding", "Upgrade", "Expect", "Host '", "no Host", "two Host fields",
+            "obs-fold", "framing 'Content-Length", "framing 'Transfer-Encoding", "Upgrade", "Expect", "'Connection", "after another Connection field",
+            "Host '", "no Host", "two Host fields",
             "name '", "line without a colon", "before the request line", "spacing", "request line at the limit", "request line over the limit",
             "head at the limit", "head over the limit", "fields at the limit", "too many fields", "bare LF", "a line ended by '\\r",
         })
@@ -282,8 +283,8 @@ public sealed partial class RequestHeadParserProperties(ITestOutputHelper output
     /// request line is exactly <c>GET</c>, an origin-form target of visible ASCII (no <c>#</c>; in
     /// the path no <c>%</c> and no <c>/.</c>) and <c>HTTP/1.1</c>, split by single spaces; each
     /// header line is a token, a colon and a value of visible ASCII, spaces and tabs (trimmed of
-    /// those); exactly one plain Host, at most one Content-Length and it 0, no Transfer-Encoding,
-    /// Upgrade or Expect; all within the limits.
+    /// those); exactly one plain Host, at most one Content-Length and it 0, at most one Connection
+    /// and it keep-alive or close, no Transfer-Encoding, Upgrade or Expect; all within the limits.
     /// </summary>
     private static Reference ReferenceRead(byte[] bytes, HeadLimits limits)
     {
@@ -350,6 +351,11 @@ public sealed partial class RequestHeadParserProperties(ITestOutputHelper output
             return Refused("a body, an upgrade or an expectation");
         }
 
+        if (Values(fields, "Connection") is not ([] or ["keep-alive"] or ["close"]))
+        {
+            return Refused("a Connection field Kestrel would rewrite, or two");
+        }
+
         return new Reference(HeadParse.Parsed, null, path, question < 0 ? string.Empty : target[question..], fields, length);
 
         static Reference Refused(string why) => new(HeadParse.NotEligible, why);
@@ -390,7 +396,7 @@ public sealed partial class RequestHeadParserProperties(ITestOutputHelper output
         Hosts: RequestHeadFuzz.PlainHosts(),
         Accepts: Gen.Elements<string?>(
             "Accept: text/event-stream", "accept: TEXT/EVENT-STREAM", "Accept: text/html, text/event-stream;q=0.5", "Accept: */*", null),
-        ExtraLines: Gen.Elements<string?>(null, null, "X-Test-Refuse: 1", "Last-Event-ID: 42", "Cookie: a=b; c=d"),
+        ExtraLines: Gen.Elements<string?>(null, null, "X-Test-Refuse: 1", "Last-Event-ID: 42", "Cookie: a=b; c=d", "Connection: keep-alive", "connection:  close\t"),
         Seconds: Gen.OneOf(
             Gen.Elements(
                 $"GET /second HTTP/1.1\r\nHost: x\r\nX-Marker: {RequestHeadFuzz.SecondMarker}\r\n\r\n",

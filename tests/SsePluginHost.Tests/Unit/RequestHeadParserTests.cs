@@ -132,7 +132,6 @@ public sealed class RequestHeadParserTests
     [InlineData("GET /a HTTP/1.1")]
     [InlineData("GET /a HTTP/1.1\r\n")]
     [InlineData("GET /a HTTP/1.1\r\nHost: x\r\n")]
-    [InlineData("GET /a HTTP/1.1\r\nHost: x\r\n\r")]
     [InlineData("GET /a HTTP/1.1\r\nHost: x\r\nAccept: text/ev")]
     public void A_head_cut_short_is_incomplete(string text)
     {
@@ -157,6 +156,7 @@ public sealed class RequestHeadParserTests
     [InlineData("GET /a HTTP/1.1\r\nHost: x\r\nX-A: tab\there")]
     [InlineData("GET /a HTTP/1.1\r\nHost: x\r\nX-A: colon: in value")]
     [InlineData("GET /a HTTP/1.1\r\nHost: x\r\nX-A")]
+    [InlineData("GET /a HTTP/1.1\r\nHost: x\r\n\r")]
     public void A_head_cut_short_that_may_still_become_one_stays_incomplete(string text)
     {
         Assert.Equal(HeadParse.Incomplete, RequestHeadParser.TryParse(new ReadOnlySequence<byte>(Encoding.Latin1.GetBytes(text)), out RequestHead? head));
@@ -348,6 +348,33 @@ public sealed class RequestHeadParserTests
         Assert.Equal("a,b", request.Headers["X-M"]);
         Assert.Equal(string.Empty, request.Headers["X-E"]);
         Assert.Equal(string.Empty, request.Headers["X-One"]);
+    }
+
+    [Theory]
+    [InlineData("Connection: Keep-Alive")]
+    [InlineData("Connection: CLOSE")]
+    [InlineData("Connection: upgrade")]
+    [InlineData("Connection: foo, close")]
+    [InlineData("Connection: keep-alive, foo")]
+    [InlineData("Connection: close, keep-alive")]
+    [InlineData("Connection: te")]
+    [InlineData("Connection:")]
+    [InlineData("Connection: keep-alive", "Connection: keep-alive")]
+    [InlineData("Connection: foo", "connection: close")]
+    public void A_Connection_field_other_than_one_plain_keep_alive_or_close_is_not_eligible(params string[] fields) =>
+        // Found by HeadFuzzParityTests: Kestrel hands the application "close" for
+        // "Connection: close" then "cONNECTION: opX)ViZl{Zl6o" (and "keep-alive" for
+        // "Keep-Alive, foo", "Upgrade" for "upgrade"), where the direct path passed the fields on as sent.
+        AssertNotEligible(Encoding.Latin1.GetString(Head("/a", ["Host: x", .. fields])));
+
+    [Theory]
+    [InlineData("keep-alive")]
+    [InlineData("close")]
+    public void One_plain_Connection_field_of_keep_alive_or_close_is_parsed(string value)
+    {
+        RequestHead head = Parsed(Head("/a", "Host: x", "connection:  " + value + " "));
+
+        Assert.Equal(value, head.Get("Connection"));
     }
 
     [Fact]
