@@ -51,7 +51,11 @@ internal static class RequestHeadParser
         if (!reader.TryReadTo(out ReadOnlySequence<byte> _, EndOfHead, advancePastDelimiter: true))
         {
             // A line ended by a bare LF (which ASP.NET Core accepts) would never end the head here.
-            return buffer.Length > limits.MaxHead || CannotBecomeEligible(buffer, limits) ? HeadParse.NotEligible : HeadParse.Incomplete;
+            return buffer.Length > limits.MaxHead
+                || CannotBecomeEligible(buffer, limits, out long finishedLines)
+                || FinishedLinesRefused(buffer.Slice(0, finishedLines), limits)
+                ? HeadParse.NotEligible
+                : HeadParse.Incomplete;
         }
 
         long length = reader.Consumed;
@@ -79,24 +83,61 @@ internal static class RequestHeadParser
     }
 
     /// <summary>
+    /// Whether the finished lines of an unfinished head already make it one not read here (an
+    /// HTTP/2.0 or tab-separated request line, a Content-Length, a second Host...): Kestrel
+    /// answers some of those as soon as the line is in (400, 505), so such a head goes to it now.
+    /// </summary>
+    private static bool FinishedLinesRefused(in ReadOnlySequence<byte> lines, HeadLimits limits)
+    {
+        if (lines.IsEmpty)
+        {
+            return false;
+        }
+
+        if (lines.IsSingleSegment)
+        {
+            return !ReadLines(lines.FirstSpan, limits, null, out _, out _);
+        }
+
+        byte[] rented = ArrayPool<byte>.Shared.Rent((int)lines.Length);
+        try
+        {
+            lines.CopyTo(rented);
+            return !ReadLines(rented.AsSpan(0, (int)lines.Length), limits, null, out _, out _);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
+
+    /// <summary>
     /// Whether an unfinished head is already one that ASP.NET Core must answer: a line ended by
     /// a bare LF (accepted there, never ending the head here), a request line or a header count
     /// over the limits (answered 414 or 431 there at once), a byte that is not visible ASCII,
-    /// space or tab (a NUL, 0xFF: never served here), or a header line without a colon (400
-    /// there at once). Such a head goes to ASP.NET Core now, not once the head timeout has run.
+    /// space or tab (a NUL, 0xFF: never served here), a CR not followed by LF, or a header line
+    /// without a colon (400 there at once). Such a head goes to ASP.NET Core now, not once the
+    /// head timeout has run. <paramref name="finishedLines"/> is where the last CRLF ends, for
+    /// <see cref="ReadLines"/> to look at the lines finished so far.
     /// </summary>
-    private static bool CannotBecomeEligible(in ReadOnlySequence<byte> buffer, HeadLimits limits)
+    private static bool CannotBecomeEligible(in ReadOnlySequence<byte> buffer, HeadLimits limits, out long finishedLines)
     {
         byte previous = 0;
         long position = 0;
         int lines = 0;
         bool colon = false;
         long lineStart = 0;
+        finishedLines = 0;
         foreach (ReadOnlyMemory<byte> segment in buffer)
         {
             foreach (byte b in segment.Span)
             {
                 position++;
+                if (previous == '\r' && b != '\n')
+                {
+                    return true;
+                }
+
                 if (b == '\n')
                 {
                     if (previous != '\r' || ++lines > limits.MaxHeaders + 1)
@@ -112,6 +153,7 @@ internal static class RequestHeadParser
 
                     colon = false;
                     lineStart = position;
+                    finishedLines = position;
                 }
                 else if (lines == 0 && position > limits.MaxRequestLine)
                 {
@@ -133,83 +175,87 @@ internal static class RequestHeadParser
         return false;
     }
 
+    /// <summary>A whole head, up to and including its blank line.</summary>
     private static HeadParse Parse(ReadOnlySpan<byte> bytes, HeadLimits limits, out RequestHead? head)
     {
         head = null;
-        int totalLength = bytes.Length;
-        int eol = bytes.IndexOf("\r\n"u8);
-        ReadOnlySpan<byte> requestLine = bytes[..eol];
-        if (requestLine.Length + 2 > limits.MaxRequestLine
-            || requestLine.Length <= Method.Length + Version.Length
-            || !requestLine.EndsWith(Version))
-        {
-            return HeadParse.NotEligible;
-        }
-
-        ReadOnlySpan<byte> target = requestLine[Method.Length..^Version.Length];
-        if (!IsPlainTarget(target, out int queryAt))
-        {
-            return HeadParse.NotEligible;
-        }
-
         List<KeyValuePair<string, string>> headers = [];
-        int hosts = 0;
-        int lengths = 0;
-        int connections = 0;
-        ReadOnlySpan<byte> rest = bytes[(eol + 2)..];
-        while (true)
-        {
-            eol = rest.IndexOf("\r\n"u8);
-            ReadOnlySpan<byte> line = rest[..eol];
-            rest = rest[(eol + 2)..];
-            if (line.IsEmpty)
-            {
-                break;
-            }
-
-            int colon = line.IndexOf((byte)':');
-            if (colon <= 0 || headers.Count == limits.MaxHeaders || !IsToken(line[..colon]))
-            {
-                return HeadParse.NotEligible;
-            }
-
-            ReadOnlySpan<byte> value = line[(colon + 1)..].Trim(" \t"u8);
-            if (!IsFieldValue(value))
-            {
-                return HeadParse.NotEligible;
-            }
-
-            string name = NameOf(line[..colon]);
-            if (!IsAllowed(name, value, ref hosts, ref lengths, ref connections))
-            {
-                return HeadParse.NotEligible;
-            }
-
-            headers.Add(new KeyValuePair<string, string>(name, Encoding.Latin1.GetString(value)));
-        }
-
-        if (hosts != 1)
+        if (!ReadLines(bytes, limits, headers, out int hosts, out int targetEnd) || hosts != 1)
         {
             return HeadParse.NotEligible;
         }
 
+        ReadOnlySpan<byte> target = bytes[Method.Length..targetEnd];
+        int queryAt = target.IndexOf((byte)'?');
         head = new RequestHead
         {
             Path = Encoding.Latin1.GetString(queryAt < 0 ? target : target[..queryAt]),
             QueryString = queryAt < 0 ? string.Empty : Encoding.Latin1.GetString(target[queryAt..]),
             Headers = headers,
-            Length = totalLength,
+            Length = bytes.Length,
         };
         return HeadParse.Parsed;
+    }
+
+    /// <summary>
+    /// Checks the lines of <paramref name="bytes"/> that are finished (ended by CRLF), up to the
+    /// blank line if there is one: false as soon as the request line or a header line is one
+    /// this parser never reads, whatever may follow (all but "exactly one Host", which only the
+    /// whole head can show). The fields are added to <paramref name="headers"/> when it is given.
+    /// </summary>
+    private static bool ReadLines(ReadOnlySpan<byte> bytes, HeadLimits limits, List<KeyValuePair<string, string>>? headers, out int hosts, out int targetEnd)
+    {
+        hosts = 0;
+        targetEnd = 0;
+        int eol = bytes.IndexOf("\r\n"u8);
+        if (eol < 0)
+        {
+            return true;
+        }
+
+        ReadOnlySpan<byte> requestLine = bytes[..eol];
+        if (requestLine.Length + 2 > limits.MaxRequestLine
+            || requestLine.Length <= Method.Length + Version.Length
+            || !requestLine.EndsWith(Version)
+            || !IsPlainTarget(requestLine[Method.Length..^Version.Length]))
+        {
+            return false;
+        }
+
+        targetEnd = eol - Version.Length;
+        int fields = 0;
+        int lengths = 0;
+        int connections = 0;
+        ReadOnlySpan<byte> rest = bytes[(eol + 2)..];
+        while ((eol = rest.IndexOf("\r\n"u8)) > 0)
+        {
+            ReadOnlySpan<byte> line = rest[..eol];
+            rest = rest[(eol + 2)..];
+            int colon = line.IndexOf((byte)':');
+            if (colon <= 0 || fields++ == limits.MaxHeaders || !IsToken(line[..colon]))
+            {
+                return false;
+            }
+
+            ReadOnlySpan<byte> value = line[(colon + 1)..].Trim(" \t"u8);
+            if (!IsFieldValue(value) || !IsAllowed(line[..colon], value, ref hosts, ref lengths, ref connections))
+            {
+                return false;
+            }
+
+            headers?.Add(new KeyValuePair<string, string>(NameOf(line[..colon]), Encoding.Latin1.GetString(value)));
+        }
+
+        return true;
     }
 
     /// <summary>
     /// An origin-form target of visible ASCII whose path needs no decoding or normalising: no
     /// <c>%</c>, no dot segment, no fragment.
     /// </summary>
-    private static bool IsPlainTarget(ReadOnlySpan<byte> target, out int queryAt)
+    private static bool IsPlainTarget(ReadOnlySpan<byte> target)
     {
-        queryAt = target.IndexOf((byte)'?');
+        int queryAt = target.IndexOf((byte)'?');
         if (target.IsEmpty || target[0] != '/' || target.IndexOfAnyExceptInRange((byte)0x21, (byte)0x7E) >= 0 || target.Contains((byte)'#'))
         {
             return false;
@@ -227,27 +273,26 @@ internal static class RequestHeadParser
     /// tokens to that token alone (<c>Keep-Alive, foo</c> is <c>keep-alive</c>), so only one
     /// Connection field that is already <c>keep-alive</c> or <c>close</c> is read here.
     /// </summary>
-    private static bool IsAllowed(string name, ReadOnlySpan<byte> value, ref int hosts, ref int lengths, ref int connections)
+    private static bool IsAllowed(ReadOnlySpan<byte> name, ReadOnlySpan<byte> value, ref int hosts, ref int lengths, ref int connections)
     {
-        if (ReferenceEquals(name, KnownNames[0]))
+        if (Ascii.EqualsIgnoreCase(name, "Host"u8))
         {
-            hosts++;
-            return IsPlainHost(value);
+            return ++hosts == 1 && IsPlainHost(value);
         }
 
-        if (name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase))
+        if (Ascii.EqualsIgnoreCase(name, "Content-Length"u8))
         {
             return ++lengths == 1 && value.SequenceEqual("0"u8);
         }
 
-        if (ReferenceEquals(name, KnownNames[5]))
+        if (Ascii.EqualsIgnoreCase(name, "Connection"u8))
         {
             return ++connections == 1 && (value.SequenceEqual("keep-alive"u8) || value.SequenceEqual("close"u8));
         }
 
-        return !name.Equals("Transfer-Encoding", StringComparison.OrdinalIgnoreCase)
-            && !name.Equals("Upgrade", StringComparison.OrdinalIgnoreCase)
-            && !name.Equals("Expect", StringComparison.OrdinalIgnoreCase);
+        return !Ascii.EqualsIgnoreCase(name, "Transfer-Encoding"u8)
+            && !Ascii.EqualsIgnoreCase(name, "Upgrade"u8)
+            && !Ascii.EqualsIgnoreCase(name, "Expect"u8);
     }
 
     /// <summary>A host name or IPv4 address (letters, digits, <c>.-_</c>) or a bracketed IPv6 address, and an optional port.</summary>

@@ -132,6 +132,7 @@ public sealed class RequestHeadParserTests
     [InlineData("GET /a HTTP/1.1")]
     [InlineData("GET /a HTTP/1.1\r\n")]
     [InlineData("GET /a HTTP/1.1\r\nHost: x\r\n")]
+    [InlineData("GET /a HTTP/1.1\r\nHost: x\r\n\r")]
     [InlineData("GET /a HTTP/1.1\r\nHost: x\r\nAccept: text/ev")]
     public void A_head_cut_short_is_incomplete(string text)
     {
@@ -153,10 +154,36 @@ public sealed class RequestHeadParserTests
     }
 
     [Theory]
+    [InlineData("GET \t/echo HTTP/1.1\r\nX-A: b\r\nhOsT: \t 127")]
+    [InlineData("GET /echo HTTP/2.0\r\nHost:1")]
+    [InlineData("GET /echo HTTP/1.0\r\n")]
+    [InlineData("GET /ECHO# HTTP/1.1\r\nX-A: 1")]
+    [InlineData("GET http://x/echo HTTP/1.1\r\n")]
+    [InlineData("GET /a/../echo HTTP/1.1\r\nHost: x\r\n")]
+    [InlineData("GET /echo HTTP/1.1\r\nX-A: 1\rhOsT:1")]
+    [InlineData("GET /echo HTTP/1.1\r\nX Name: v\r\n")]
+    [InlineData("GET /echo HTTP/1.1\r\nHost: x\r\n more: text\r\n")]
+    [InlineData("GET /echo HTTP/1.1\r\nContent-Length: 5\r\n")]
+    [InlineData("GET /echo HTTP/1.1\r\nTransfer-Encoding: chunked\r\nHost: x")]
+    [InlineData("GET /echo HTTP/1.1\r\nHost: x\r\nhost: y\r\n")]
+    [InlineData("GET /echo HTTP/1.1\r\nHost: bad host\r\n")]
+    [InlineData("GET /echo HTTP/1.1\r\nConnection: Keep-Alive\r\n")]
+    public void A_head_cut_short_whose_finished_lines_can_never_be_served_here_goes_to_ASP_NET_Core_at_once(string text)
+    {
+        // Found by HeadFuzzParityTests: for "GET \t/nowhere HTTP/1.1\r\n..." (and "... HTTP/2.0\r\n...")
+        // sent without its blank line, Kestrel answers 400 (505) as soon as the request line is
+        // in, while the direct path waited for the rest and answered 408 when the head timeout ran out.
+        Assert.Equal(HeadParse.NotEligible, RequestHeadParser.TryParse(new ReadOnlySequence<byte>(Encoding.Latin1.GetBytes(text)), out RequestHead? head));
+        Assert.Null(head);
+    }
+
+    [Theory]
     [InlineData("GET /a HTTP/1.1\r\nHost: x\r\nX-A: tab\there")]
     [InlineData("GET /a HTTP/1.1\r\nHost: x\r\nX-A: colon: in value")]
     [InlineData("GET /a HTTP/1.1\r\nHost: x\r\nX-A")]
+    [InlineData("GET /a HTTP/1.1\r\nHost: x\r\nConnection: keep-alive\r\nContent-Length: 0\r\nAccept: text/event-stream\r\n")]
     [InlineData("GET /a HTTP/1.1\r\nHost: x\r\n\r")]
+    [InlineData("GET /a?b#c")]
     public void A_head_cut_short_that_may_still_become_one_stays_incomplete(string text)
     {
         Assert.Equal(HeadParse.Incomplete, RequestHeadParser.TryParse(new ReadOnlySequence<byte>(Encoding.Latin1.GetBytes(text)), out RequestHead? head));
