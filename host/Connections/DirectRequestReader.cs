@@ -37,7 +37,7 @@ internal static class DirectRequestReader
         Dictionary<string, string> headers = new(head.Headers.Count, StringComparer.OrdinalIgnoreCase);
         foreach (KeyValuePair<string, string> pair in head.Headers)
         {
-            headers[pair.Key] = headers.TryGetValue(pair.Key, out string? earlier) ? earlier + "," + pair.Value : pair.Value;
+            headers[pair.Key] = headers.TryGetValue(pair.Key, out string? earlier) ? RequestHead.Join(earlier, pair.Value) : pair.Value;
         }
 
         string accept = headers.GetValueOrDefault("Accept") ?? string.Empty;

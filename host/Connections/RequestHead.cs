@@ -29,7 +29,10 @@ internal sealed class RequestHead
         return null;
     }
 
-    /// <summary>The values of a header joined by commas, or <see langword="null"/> when it was not sent.</summary>
+    /// <summary>
+    /// The values of a header joined by commas as ASP.NET Core joins them (empty values left
+    /// out), or <see langword="null"/> when it was not sent.
+    /// </summary>
     public string? Get(string name)
     {
         string? found = null;
@@ -37,10 +40,17 @@ internal sealed class RequestHead
         {
             if (string.Equals(pair.Key, name, StringComparison.OrdinalIgnoreCase))
             {
-                found = found is null ? pair.Value : found + "," + pair.Value;
+                found = found is null ? pair.Value : Join(found, pair.Value);
             }
         }
 
         return found;
     }
+
+    /// <summary>
+    /// Two values of a header as one, as <c>StringValues.ToString()</c> joins them: an empty
+    /// value is left out (<c>""</c> then <c>"o"</c> is <c>"o"</c>, not <c>",o"</c>).
+    /// </summary>
+    public static string Join(string earlier, string value) =>
+        value.Length == 0 ? earlier : earlier.Length == 0 ? value : earlier + "," + value;
 }

@@ -130,11 +130,25 @@ internal static class RequestHeadParser
             scan.LineStart = end;
         }
 
+        // A header line not ended yet that holds a CR with something other than LF after it:
+        // Kestrel refuses that (400) as soon as it sees it.
+        if (scan.FieldsStart != 0 && HasBareCr(buffer.Slice(scan.LineStart)))
+        {
+            return true;
+        }
+
         // Kestrel's limits as it applies them to what it has: a request line not ended within its
         // limit, header fields over theirs (plus the blank line's CRLF).
         return scan.FieldsStart == 0
             ? buffer.Length >= limits.KestrelRequestLine
             : buffer.Length - scan.FieldsStart > limits.KestrelFieldBytes + 2;
+    }
+
+    /// <summary>Whether bytes that hold no LF have a CR before their last byte (one that no LF can follow).</summary>
+    private static bool HasBareCr(in ReadOnlySequence<byte> tail)
+    {
+        SequenceReader<byte> reader = new(tail);
+        return reader.TryAdvanceTo((byte)'\r', advancePastDelimiter: true) && !reader.End;
     }
 
     /// <summary>Whether Kestrel takes a header line (without its LF) and goes on waiting; counts it.</summary>
@@ -224,6 +238,7 @@ internal static class RequestHeadParser
         List<KeyValuePair<string, string>> headers = [];
         int hosts = 0;
         int lengths = 0;
+        int connections = 0;
         ReadOnlySpan<byte> rest = bytes[(eol + 2)..];
         while (true)
         {
@@ -248,7 +263,7 @@ internal static class RequestHeadParser
             }
 
             string name = NameOf(line[..colon]);
-            if (!IsAllowed(name, value, ref hosts, ref lengths))
+            if (!IsAllowed(name, value, ref hosts, ref lengths, ref connections))
             {
                 return HeadParse.NotEligible;
             }
@@ -291,17 +306,24 @@ internal static class RequestHeadParser
     /// Refuses what this host does not handle on a connection of its own (bodies, upgrades,
     /// expectations) and what Kestrel would refuse (a malformed Host, a repeated Content-Length).
     /// </summary>
-    private static bool IsAllowed(string name, ReadOnlySpan<byte> value, ref int hosts, ref int lengths)
+    private static bool IsAllowed(string name, ReadOnlySpan<byte> value, ref int hosts, ref int lengths, ref int connections)
     {
         if (ReferenceEquals(name, KnownNames[0]))
         {
-            hosts++;
-            return IsPlainHost(value);
+            return ++hosts == 1 && IsPlainHost(value);
         }
 
         if (name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase))
         {
             return ++lengths == 1 && value.SequenceEqual("0"u8);
+        }
+
+        if (ReferenceEquals(name, KnownNames[5]))
+        {
+            // Kestrel hands the application a Connection value that holds close, keep-alive or
+            // upgrade among its tokens as that token alone: only one field that already is
+            // keep-alive or close reads the same here.
+            return ++connections == 1 && (value.SequenceEqual("keep-alive"u8) || value.SequenceEqual("close"u8));
         }
 
         return !name.Equals("Transfer-Encoding", StringComparison.OrdinalIgnoreCase)

@@ -242,9 +242,48 @@ public sealed class RequestHeadParserTests
     }
 
     [Theory]
+    [InlineData("GET \t/echo HTTP/1.1\r\nX-A: b\r\nhOsT: \t 127")]
+    [InlineData("GET /echo HTTP/2.0\r\nHost:1")]
+    [InlineData("GET /echo HTTP/1.1\r\nX-A: 1\rhOsT:1")]
+    [InlineData("GET /echo HTTP/1.1\r\nX Name: v\r\n")]
+    [InlineData("GET /echo HTTP/1.1\r\nHost: x\r\n more: text\r\n")]
+    public void A_head_cut_short_with_a_line_Kestrel_refuses_at_once_goes_to_ASP_NET_Core_at_once(string text)
+    {
+        // Found by HeadFuzzParityTests: for "GET \t/nowhere HTTP/1.1\r\n..." (and "... HTTP/2.0\r\n...",
+        // a bare CR in a header line) sent without its blank line, Kestrel answers 400 (505) as soon
+        // as the line is in, while the direct path waited for the rest and answered 408 when the
+        // head timeout ran out.
+        Assert.Equal(HeadParse.NotEligible, RequestHeadParser.TryParse(new ReadOnlySequence<byte>(Encoding.Latin1.GetBytes(text)), out RequestHead? head));
+        Assert.Null(head);
+    }
+
+    [Theory]
+    [InlineData("GET /echo HTTP/1.0\r\n")]
+    [InlineData("GET http://x/echo HTTP/1.1\r\n")]
+    [InlineData("GET /a/../echo HTTP/1.1\r\nHost: x\r\n")]
+    [InlineData("GET /echo HTTP/1.1\r\nContent-Length: 5\r\n")]
+    [InlineData("GET /echo HTTP/1.1\r\nTransfer-Encoding: chunked\r\nHost: x")]
+    [InlineData("GET /echo HTTP/1.1\r\nHost: x\r\nhost: y\r\n")]
+    [InlineData("GET /echo HTTP/1.1\r\nHost: bad host\r\n")]
+    [InlineData("GET /echo HTTP/1.1\r\nConnection: Keep-Alive\r\n")]
+    public void A_head_cut_short_that_can_never_be_served_here_but_that_Kestrel_would_wait_for_is_held_so_its_head_timeout_counts_once(string text)
+    {
+        // Kestrel waits for the rest of these too: handed over now, the head would get a fresh
+        // head timeout there (TrickledHeadTimeoutTests); held, it is answered 408 at its deadline.
+        // Once finished, each goes to ASP.NET Core.
+        Assert.Equal(HeadParse.Incomplete, RequestHeadParser.TryParse(new ReadOnlySequence<byte>(Encoding.Latin1.GetBytes(text)), out RequestHead? head));
+        Assert.Null(head);
+        string finished = text.EndsWith("\r\n", StringComparison.Ordinal) ? text + "\r\n" : text + "\r\n\r\n";
+        Assert.Equal(HeadParse.NotEligible, RequestHeadParser.TryParse(new ReadOnlySequence<byte>(Encoding.Latin1.GetBytes(finished)), out _));
+    }
+
+    [Theory]
     [InlineData("GET /a HTTP/1.1\r\nHost: x\r\nX-A: tab\there")]
     [InlineData("GET /a HTTP/1.1\r\nHost: x\r\nX-A: colon: in value")]
     [InlineData("GET /a HTTP/1.1\r\nHost: x\r\nX-A")]
+    [InlineData("GET /a HTTP/1.1\r\nHost: x\r\nConnection: keep-alive\r\nContent-Length: 0\r\nAccept: text/event-stream\r\n")]
+    [InlineData("GET /a HTTP/1.1\r\nHost: x\r\n\r")]
+    [InlineData("GET /a?b#c")]
     public void A_head_cut_short_that_may_still_become_one_stays_incomplete(string text)
     {
         Assert.Equal(HeadParse.Incomplete, RequestHeadParser.TryParse(new ReadOnlySequence<byte>(Encoding.Latin1.GetBytes(text)), out RequestHead? head));
@@ -412,6 +451,55 @@ public sealed class RequestHeadParserTests
         Assert.Equal("1,3", head.Get("Last-Event-ID"));
         Assert.Equal("x", head.GetFirst("host"));
         Assert.Null(head.GetFirst("Cookie"));
+    }
+
+    [Fact]
+    public void An_empty_value_of_a_repeated_header_is_left_out_when_the_values_are_joined_as_ASP_NET_Core_joins_them()
+    {
+        // Found by HeadFuzzParityTests: "Origin:" then "Origin: o" is "o" to ASP.NET Core
+        // (StringValues.ToString skips empty values), but was ",o" on the direct path, for
+        // admission (a policy's header, a token) and for the plugin alike.
+        RequestHead head = Parsed(Head("/a", "Host: x", "Origin:", "Origin: o", "X-M: a", "x-m:", "X-M: b", "X-E:", "X-E: \t", "X-One:"));
+
+        Assert.Equal("o", head.Get("Origin"));
+        Assert.Equal("a,b", head.Get("X-M"));
+        Assert.Equal(string.Empty, head.Get("X-E"));
+        Assert.Equal(string.Empty, head.Get("X-One"));
+        Assert.Equal(string.Empty, head.GetFirst("Origin"));
+        Assert.Equal("o", new HeadAdmissionRequest(head, null).GetHeader("origin"));
+
+        SsePluginHost.Abstractions.SseRequest request = DirectRequestReader.Create(head, "/a", "/", null, null);
+        Assert.Equal("o", request.Headers["Origin"]);
+        Assert.Equal("a,b", request.Headers["X-M"]);
+        Assert.Equal(string.Empty, request.Headers["X-E"]);
+        Assert.Equal(string.Empty, request.Headers["X-One"]);
+    }
+
+    [Theory]
+    [InlineData("Connection: Keep-Alive")]
+    [InlineData("Connection: CLOSE")]
+    [InlineData("Connection: upgrade")]
+    [InlineData("Connection: foo, close")]
+    [InlineData("Connection: keep-alive, foo")]
+    [InlineData("Connection: close, keep-alive")]
+    [InlineData("Connection: te")]
+    [InlineData("Connection:")]
+    [InlineData("Connection: keep-alive", "Connection: keep-alive")]
+    [InlineData("Connection: foo", "connection: close")]
+    public void A_Connection_field_other_than_one_plain_keep_alive_or_close_is_not_eligible(params string[] fields) =>
+        // Found by HeadFuzzParityTests: Kestrel hands the application "close" for
+        // "Connection: close" then "cONNECTION: opX)ViZl{Zl6o" (and "keep-alive" for
+        // "Keep-Alive, foo", "Upgrade" for "upgrade"), where the direct path passed the fields on as sent.
+        AssertNotEligible(Encoding.Latin1.GetString(Head("/a", ["Host: x", .. fields])));
+
+    [Theory]
+    [InlineData("keep-alive")]
+    [InlineData("close")]
+    public void One_plain_Connection_field_of_keep_alive_or_close_is_parsed(string value)
+    {
+        RequestHead head = Parsed(Head("/a", "Host: x", "connection:  " + value + " "));
+
+        Assert.Equal(value, head.Get("Connection"));
     }
 
     [Fact]
