@@ -68,7 +68,7 @@ internal sealed class MountAuthenticator
     /// <summary>Authenticates a request by its token alone (tickets are for streams only).</summary>
     public async ValueTask<AuthOutcome> AuthenticateByTokenAsync(IAdmissionRequest request, string mountPath)
     {
-        if (FindToken(request) is not { } token)
+        if (FindToken(request, out TokenSource source) is not { } token)
         {
             return new AuthOutcome(null, new AdmissionRefusal(StatusCodes.Status401Unauthorized,
                 $"{mountPath} needs credentials: send a token ({_ways}).", Headers: Challenge(null)));
@@ -77,7 +77,7 @@ internal sealed class MountAuthenticator
         TokenCheck check = await _validator.ValidateAsync(token).ConfigureAwait(false);
         if (check.Credentials is { } credentials)
         {
-            return new AuthOutcome(credentials, null);
+            return new AuthOutcome(credentials with { Source = source }, null);
         }
 
         return check.Forbidden
@@ -88,8 +88,9 @@ internal sealed class MountAuthenticator
     }
 
     /// <summary>The token, from the first place the mount allows it that has one.</summary>
-    private string? FindToken(IAdmissionRequest request)
+    private string? FindToken(IAdmissionRequest request, out TokenSource source)
     {
+        source = TokenSource.Header;
         if (_settings.HeaderToken && request.GetHeader("Authorization") is { } authorization
             && authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
         {
@@ -100,6 +101,7 @@ internal sealed class MountAuthenticator
             }
         }
 
+        source = TokenSource.Cookie;
         if (!string.IsNullOrEmpty(_settings.CookieName) && request.GetHeader("Cookie") is { } cookies
             && CookieHeaderValue.TryParseList([cookies], out IList<CookieHeaderValue>? parsed))
         {
@@ -112,6 +114,7 @@ internal sealed class MountAuthenticator
             }
         }
 
+        source = TokenSource.Query;
         return _settings.QueryToken && request.GetQuery("access_token") is { Length: > 0 } query ? query : null;
     }
 

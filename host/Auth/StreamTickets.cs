@@ -74,7 +74,7 @@ internal sealed class StreamTickets(TimeProvider time)
             }
 
             return ticket.TryClaim()
-                ? new TicketRedemption(ticket.Credentials with { Ticket = ticket }, null)
+                ? new TicketRedemption(ticket.Credentials with { Ticket = ticket, Source = TokenSource.Other }, null)
                 : Refuse(401, "the ticket has been used already; get a new one");
         }
 
@@ -89,7 +89,7 @@ internal sealed class StreamTickets(TimeProvider time)
             return Refuse(401, "the session the ticket opened has ended; get a new ticket");
         }
 
-        return new TicketRedemption(ticket.Credentials with { Ticket = ticket }, null);
+        return new TicketRedemption(ticket.Credentials with { Ticket = ticket, Source = TokenSource.Other }, null);
     }
 
     /// <summary>Forgets, at most every few seconds, the tickets that can no longer be used.</summary>

@@ -19,6 +19,11 @@ internal sealed class TokenValidator
     private readonly TokenValidationParameters _parameters;
     private readonly KeyValuePair<string, string>[] _required;
 
+    // Claim types and issuers repeat across tokens: one string each, shared by every stream's
+    // principal, rather than one per stream (at most this many are kept).
+    private const int MaxSharedNames = 256;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _names = new(StringComparer.Ordinal);
+
     public TokenValidator(JwtSettings settings, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(settings);
@@ -72,13 +77,19 @@ internal sealed class TokenValidator
         ClaimsIdentity copy = new(identity.AuthenticationType ?? "Jwt", _parameters.NameClaimType, _parameters.RoleClaimType);
         foreach (Claim claim in identity.Claims)
         {
-            copy.AddClaim(new Claim(claim.Type, claim.Value, claim.ValueType, claim.Issuer));
+            copy.AddClaim(new Claim(Shared(claim.Type), claim.Value, Shared(claim.ValueType), Shared(claim.Issuer)));
         }
 
         DateTime validTo = result.SecurityToken.ValidTo;
         DateTimeOffset? expires = validTo == DateTime.MinValue ? null : new DateTimeOffset(DateTime.SpecifyKind(validTo, DateTimeKind.Utc));
         return new TokenCheck(new Credentials(new ClaimsPrincipal(copy), expires), null);
     }
+
+    /// <summary>The one instance of a claim type or issuer kept here, or the string itself once enough are kept.</summary>
+    private string Shared(string name) =>
+        _names.TryGetValue(name, out string? shared) ? shared
+        : _names.Count < MaxSharedNames ? _names.GetOrAdd(name, name)
+        : name;
 
     /// <summary>Whether a claim has the value, or lists it (several claims of the name, or words separated by spaces).</summary>
     public static bool HasClaim(ClaimsIdentity identity, string name, string value)

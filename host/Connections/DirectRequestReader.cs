@@ -30,13 +30,23 @@ internal static class DirectRequestReader
         return query;
     }
 
-    public static SseRequest Create(RequestHead head, string mountPath, string subPath, EndPoint? remote, System.Security.Claims.ClaimsPrincipal? user)
+    /// <remarks>With <paramref name="credentials"/>, the token they came in is left out (the header or the query parameter), as <see cref="Streaming.SseRequestReader"/> leaves it out.</remarks>
+    public static SseRequest Create(RequestHead head, string mountPath, string subPath, EndPoint? remote, Auth.Credentials? credentials)
     {
         Dictionary<string, string>? query = ParseQuery(head.QueryString);
+        if (credentials is { Source: Auth.TokenSource.Query })
+        {
+            query?.Remove("access_token");
+        }
 
         Dictionary<string, string> headers = new(head.Headers.Count, StringComparer.OrdinalIgnoreCase);
         foreach (KeyValuePair<string, string> pair in head.Headers)
         {
+            if (credentials?.Hides(pair.Key) == true)
+            {
+                continue;
+            }
+
             headers[pair.Key] = headers.TryGetValue(pair.Key, out string? earlier) ? RequestHead.Join(earlier, pair.Value) : pair.Value;
         }
 
@@ -49,7 +59,7 @@ internal static class DirectRequestReader
             Query = query is { Count: > 0 } ? query : System.Collections.Frozen.FrozenDictionary<string, string>.Empty,
             Headers = headers,
             RemoteAddress = (remote as IPEndPoint)?.Address.ToString(),
-            User = user,
+            User = credentials?.User,
             AcceptsEventStream = Admission.MountAdmission.AcceptsEventStream(accept),
             AcceptsHtml = Admission.AcceptHeader.Allows(accept, "text/html"),
         };

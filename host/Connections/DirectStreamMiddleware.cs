@@ -166,7 +166,7 @@ internal sealed partial class DirectStreamMiddleware
             return AdmissionResponses.WriteAsync(exchange, AdmissionDecision.Unavailable(mount, subPath), head.Path);
         }
 
-        SseRequest request = DirectRequestReader.Create(head, mount.Path, subPath, connection.RemoteEndPoint, decision.User);
+        SseRequest request = DirectRequestReader.Create(head, mount.Path, subPath, connection.RemoteEndPoint, decision.Credentials);
         LogDirect(_logger, mount.Path, connection.ConnectionId);
         return _dispatcher.DispatchAsync(exchange, mount, service, request, slotHeld: true, decision.Credentials);
     }

@@ -39,7 +39,7 @@ internal sealed class MountEndpointHandler
             SseRequest request;
             try
             {
-                request = await SseRequestReader.ReadAsync(context, decision.Mount!.Path, decision.SubPath, _maxBodyBytes, decision.User).ConfigureAwait(false);
+                request = await SseRequestReader.ReadAsync(context, decision.Mount!.Path, decision.SubPath, _maxBodyBytes, decision.Credentials).ConfigureAwait(false);
             }
             catch (BadHttpRequestException ex)
             {

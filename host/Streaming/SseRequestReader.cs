@@ -6,8 +6,9 @@ namespace SsePluginHost.Streaming;
 internal static class SseRequestReader
 {
     /// <exception cref="BadHttpRequestException">The body is over the limit (413) or malformed (400).</exception>
+    /// <remarks>With <paramref name="credentials"/>, the token they came in is left out (the header or the query parameter): the plugin has their claims in <see cref="SseRequest.User"/>.</remarks>
     public static async Task<SseRequest> ReadAsync(HttpContext context, string mountPath, string subPath, int maxBodyBytes,
-        System.Security.Claims.ClaimsPrincipal? user)
+        Auth.Credentials? credentials)
     {
         HttpRequest request = context.Request;
         RequestLimits.ApplyBodyLimit(request, maxBodyBytes, mountPath);
@@ -15,12 +16,22 @@ internal static class SseRequestReader
         Dictionary<string, string> query = new(StringComparer.Ordinal);
         foreach (KeyValuePair<string, Microsoft.Extensions.Primitives.StringValues> pair in request.Query)
         {
+            if (credentials?.HidesQuery(pair.Key) == true)
+            {
+                continue;
+            }
+
             query[pair.Key] = pair.Value.Count > 0 ? pair.Value[0] ?? string.Empty : string.Empty;
         }
 
         Dictionary<string, string> headers = new(StringComparer.OrdinalIgnoreCase);
         foreach (KeyValuePair<string, Microsoft.Extensions.Primitives.StringValues> pair in request.Headers)
         {
+            if (credentials?.Hides(pair.Key) == true)
+            {
+                continue;
+            }
+
             headers[pair.Key] = pair.Value.ToString();
         }
 
@@ -55,7 +66,7 @@ internal static class SseRequestReader
             Form = form,
             Body = body,
             RemoteAddress = context.Connection.RemoteIpAddress?.ToString(),
-            User = user,
+            User = credentials?.User,
             AcceptsEventStream = Admission.MountAdmission.AcceptsEventStream(accept),
             AcceptsHtml = Admission.AcceptHeader.Allows(accept, "text/html"),
         };

@@ -78,6 +78,29 @@ public sealed class JwtAuthTests
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
+    public async Task The_plugin_gets_the_claims_but_not_the_token_itself(bool directStreams)
+    {
+        string auth = TestTokens.AuthJson.Replace("\"Mode\": \"Jwt\",", "\"Mode\": \"Jwt\", \"QueryToken\": true,", StringComparison.Ordinal);
+        await using TestHost host = await TestHost.StartAsync($$"""{ "/req": { "Plugin": "Faulty", "Type": "RequestEchoService", "Auth": {{auth}} } }""",
+            Lane(directStreams));
+        string token = TestTokens.Create("alice");
+
+        await using SseStream byHeader = await host.OpenStreamAsync("/req?x=1", Bearer(token));
+        await using SseStream byQuery = await host.OpenStreamAsync($"/req?x=2&access_token={token}");
+        string seenByHeader = (await byHeader.NextAsync("request")).Data;
+        string seenByQuery = (await byQuery.NextAsync("request")).Data;
+
+        Assert.DoesNotContain(token, seenByHeader, StringComparison.Ordinal);
+        Assert.DoesNotContain("Authorization", seenByHeader, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("\"x\":\"1\"", seenByHeader, StringComparison.Ordinal);
+        Assert.DoesNotContain(token, seenByQuery, StringComparison.Ordinal);
+        Assert.DoesNotContain("access_token", seenByQuery, StringComparison.Ordinal);
+        Assert.Contains("\"x\":\"2\"", seenByQuery, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
     public async Task A_forged_expired_or_wrongly_scoped_token_is_refused_with_why(bool directStreams)
     {
         await using TestHost host = await TestHost.StartAsync(Mounts(), Lane(directStreams));
