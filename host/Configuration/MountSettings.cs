@@ -26,7 +26,7 @@ public sealed class MountSettings
     /// mount answers 503 with <c>Retry-After</c>, so that a plugin that blocks threads costs only
     /// its own mount. 0 for no limit.
     /// </summary>
-    public int MaxConcurrentRequests { get; set; } = 16;
+    public int MaxConcurrentRequests { get; set; } = 64;
 
     /// <summary>Who may use the mount: anonymous (the default) or JWT, and where the token may come from.</summary>
     public AuthSettings Auth { get; set; } = new();

@@ -36,6 +36,10 @@ internal sealed partial class Mount : ISseMount, IDirectRecipients, IAsyncDispos
     private readonly LogThrottle _rateLimited;
     private readonly LogThrottle _busy;
     private int _requestsInPlugin;
+    private long _lastReturn;
+
+    /// <summary>How long no call into the plugin's request handler may return before those in hand count as stuck.</summary>
+    private static readonly TimeSpan StuckAfter = TimeSpan.FromMilliseconds(50);
     private long _slowConsumers;
     private volatile bool _retired;
 
@@ -238,11 +242,19 @@ internal sealed partial class Mount : ISseMount, IDirectRecipients, IAsyncDispos
     /// <summary>Counts a refused stream; returns how many to report in a log line now, or 0.</summary>
     public long CountRefusal() => _slots.CountRefusal();
 
-    /// <summary>Counts a call into the plugin's request handler, within <c>MaxConcurrentRequests</c>; false when that many are in hand.</summary>
+    /// <summary>
+    /// Counts a call into the plugin's request handler, within <c>MaxConcurrentRequests</c>;
+    /// false when that many are in hand and they are stuck. Over the limit a call is still let in
+    /// while calls keep returning (quick ones that happen to overlap on a loaded machine), up to
+    /// four times the limit; once none has returned for <see cref="StuckAfter"/>, the calls in
+    /// hand are taken to be blocked and the rest are refused.
+    /// </summary>
     public bool TryEnterRequest()
     {
         int limit = Definition.Delivery.MaxConcurrentRequests;
-        if (Interlocked.Increment(ref _requestsInPlugin) <= limit || limit == 0)
+        int inHand = Interlocked.Increment(ref _requestsInPlugin);
+        if (limit == 0 || inHand <= limit
+            || (inHand <= limit * 4 && _time.GetElapsedTime(Volatile.Read(ref _lastReturn)) < StuckAfter))
         {
             return true;
         }
@@ -255,7 +267,11 @@ internal sealed partial class Mount : ISseMount, IDirectRecipients, IAsyncDispos
     public int RequestsInPlugin => Volatile.Read(ref _requestsInPlugin);
 
     /// <summary>Ends a call counted by <see cref="TryEnterRequest"/>.</summary>
-    public void ExitRequest() => Interlocked.Decrement(ref _requestsInPlugin);
+    public void ExitRequest()
+    {
+        Volatile.Write(ref _lastReturn, _time.GetTimestamp());
+        Interlocked.Decrement(ref _requestsInPlugin);
+    }
 
     /// <summary>Counts a request answered as busy; returns how many to log now (at most every 10 s), or 0.</summary>
     public long CountBusyRefusal() => _busy.Count();
