@@ -73,12 +73,19 @@ internal sealed class TokenValidator
             }
         }
 
-        // A principal of copies: the token, its raw text and parsed parts are not kept for the life of a stream.
-        ClaimsIdentity copy = new(identity.AuthenticationType ?? "Jwt", _parameters.NameClaimType, _parameters.RoleClaimType);
+        // A principal of the claims' strings alone: the token, its raw text and parsed parts are
+        // not kept for the life of a stream, nor a Claim object per claim.
+        List<string> parts = [];
+        string issuer = ClaimsIdentity.DefaultIssuer;
         foreach (Claim claim in identity.Claims)
         {
-            copy.AddClaim(new Claim(Shared(claim.Type), claim.Value, Shared(claim.ValueType), Shared(claim.Issuer)));
+            parts.Add(Shared(claim.Type));
+            parts.Add(claim.Value);
+            parts.Add(Shared(claim.ValueType));
+            issuer = Shared(claim.Issuer);
         }
+
+        CompactClaimsIdentity copy = new([.. parts], issuer, identity.AuthenticationType ?? "Jwt", _parameters.NameClaimType, _parameters.RoleClaimType);
 
         DateTime validTo = result.SecurityToken.ValidTo;
         DateTimeOffset? expires = validTo == DateTime.MinValue ? null : new DateTimeOffset(DateTime.SpecifyKind(validTo, DateTimeKind.Utc));

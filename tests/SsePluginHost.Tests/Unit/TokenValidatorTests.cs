@@ -178,9 +178,35 @@ public sealed class TokenValidatorTests
     {
         Credentials credentials = (await Validator().ValidateAsync(Token())).Credentials!;
 
-        System.Security.Claims.ClaimsIdentity identity = Assert.IsType<System.Security.Claims.ClaimsIdentity>(credentials.User.Identity);
+        System.Security.Claims.ClaimsIdentity identity = Assert.IsType<CompactClaimsIdentity>(credentials.User.Identity);
         Assert.Null(identity.BootstrapContext);
         Assert.All(identity.Claims, claim => Assert.Equal(typeof(System.Security.Claims.Claim), claim.GetType()));
+        Assert.Contains(identity.Claims, c => c.Type == "sub" && c.Value == "alice");
+        Assert.Contains(identity.Claims, c => c.Type == "scope" && c.Value == "events");
+    }
+
+    [Fact]
+    public async Task The_compact_identity_answers_as_a_claims_identity_does()
+    {
+        Credentials credentials = (await Validator().ValidateAsync(Token("dora", claims: new Dictionary<string, object> { ["role"] = new[] { "reader", "writer" } }))).Credentials!;
+        System.Security.Claims.ClaimsPrincipal user = credentials.User;
+
+        Assert.Equal("dora", user.Identity!.Name);
+        Assert.True(user.Identity.IsAuthenticated);
+        Assert.True(user.IsInRole("writer"));
+        Assert.False(user.IsInRole("admin"));
+        Assert.Equal("dora", user.FindFirst("sub")!.Value);
+        Assert.Equal(2, user.FindAll("role").Count());
+        Assert.True(user.HasClaim("scope", "events"));
+        Assert.Equal(TestTokens.Issuer, user.FindFirst("sub")!.Issuer);
+        Assert.Same(user.Identity, user.FindFirst("sub")!.Subject);
+
+        System.Security.Claims.ClaimsIdentity identity = (System.Security.Claims.ClaimsIdentity)user.Identity;
+        identity.AddClaim(new System.Security.Claims.Claim("added", "later"));
+        Assert.Equal("later", user.FindFirst("added")!.Value);
+        System.Security.Claims.ClaimsIdentity copy = identity.Clone();
+        Assert.Equal(identity.Claims.Select(c => c.Type + "=" + c.Value), copy.Claims.Select(c => c.Type + "=" + c.Value));
+        Assert.Equal("dora", copy.Name);
     }
 
     /// <summary>A token with <c>alg: none</c> and no signature, which must never pass.</summary>
