@@ -5,9 +5,7 @@ internal sealed class HttpAdmissionRequest(HttpRequest request) : IAdmissionRequ
 {
     public string Method => request.Method;
 
-    public string? RemoteAddress => request.HttpContext.Connection.RemoteIpAddress is { } address
-        ? (address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address).ToString()
-        : null;
+    public string? RemoteAddress => IAdmissionRequest.Describe(request.HttpContext.Connection.RemoteIpAddress);
 
     public string Path => request.Path.Value is { Length: > 0 } path ? path : "/";
 

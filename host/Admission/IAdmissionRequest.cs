@@ -20,4 +20,8 @@ internal interface IAdmissionRequest
 
     /// <summary>A query string parameter's first value, decoded, or <see langword="null"/> when it was not sent.</summary>
     string? GetQuery(string name);
+
+    /// <summary>An address as admission names it: an IPv4 address mapped to IPv6 as the IPv4 address.</summary>
+    static string? Describe(System.Net.IPAddress? address) =>
+        address is null ? null : (address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address).ToString();
 }

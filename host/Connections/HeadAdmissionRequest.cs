@@ -11,9 +11,7 @@ internal sealed class HeadAdmissionRequest(RequestHead head, System.Net.EndPoint
 
     public string Path => head.Path;
 
-    public string? RemoteAddress => remote is System.Net.IPEndPoint { Address: var address }
-        ? (address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address).ToString()
-        : null;
+    public string? RemoteAddress => IAdmissionRequest.Describe((remote as System.Net.IPEndPoint)?.Address);
 
     public string? GetHeader(string name) => head.Get(name);
 

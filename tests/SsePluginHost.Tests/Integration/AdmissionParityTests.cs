@@ -67,12 +67,6 @@ public sealed class AdmissionParityTests(ITestOutputHelper output)
     private const string OneStreamOnTheHost = """{ "Streams": { "MaxStreams": 1 } }""";
     private const string OnlyExampleCom = """{ "AllowedHosts": "example.com" }""";
 
-    /// <summary>The fields the transport decides, not admission: left out of the comparison.</summary>
-    private static readonly HashSet<string> TransportFields = new(StringComparer.OrdinalIgnoreCase)
-    {
-        "Date", "Connection", "Transfer-Encoding", "Content-Length", "Keep-Alive", "Server",
-    };
-
     private static readonly Dictionary<string, ParityCase> Cases = new ParityCase[]
     {
         new("EventSource GET of a mount",
@@ -353,7 +347,7 @@ public sealed class AdmissionParityTests(ITestOutputHelper output)
                 start = await raw.ReadBodyToEndAsync();
             }
 
-            return new Observed(head, Normalise(head), start);
+            return new Observed(head, head.ForComparison(), start);
         }
         finally
         {
@@ -363,21 +357,6 @@ public sealed class AdmissionParityTests(ITestOutputHelper output)
                 await watcher.DisposeAsync();
             }
         }
-    }
-
-    /// <summary>The status code and reason, then the header fields the transport does not decide, sorted by name (lower-cased), values as sent.</summary>
-    private static string Normalise(RawResponseHead head)
-    {
-        string[] status = head.StatusLine.Split(' ', 3);
-        StringBuilder text = new StringBuilder(status[1]).Append(' ').Append(status.Length > 2 ? status[2] : string.Empty).Append('\n');
-        foreach (KeyValuePair<string, string> field in head.Headers
-            .Where(h => !TransportFields.Contains(h.Key))
-            .OrderBy(h => h.Key, StringComparer.OrdinalIgnoreCase))
-        {
-            text.Append(field.Key.ToLowerInvariant()).Append(": ").Append(field.Value).Append('\n');
-        }
-
-        return text.ToString();
     }
 
     /// <summary>A head as read, for the test's output and failure messages.</summary>

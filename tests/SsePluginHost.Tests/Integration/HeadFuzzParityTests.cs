@@ -43,12 +43,6 @@ public sealed class HeadFuzzParityTests(HeadFuzzParityTests.Hosts hosts, ITestOu
 
     private static readonly TimeSpan ReadTimeout = RawHttpConnection.DefaultTimeout;
 
-    /// <summary>The fields the transport decides, not admission: left out of the comparison.</summary>
-    private static readonly HashSet<string> TransportFields = new(StringComparer.OrdinalIgnoreCase)
-    {
-        "Date", "Connection", "Transfer-Encoding", "Content-Length", "Keep-Alive", "Server",
-    };
-
     /// <summary>Second requests, each carrying <see cref="Marker"/>: a 404, a text answer, a stream, a POST with a body, junk.</summary>
     private static readonly string[] Seconds =
     [
@@ -231,7 +225,7 @@ public sealed class HeadFuzzParityTests(HeadFuzzParityTests.Hosts hosts, ITestOu
             return new Answer("(closed)", Ended: false, ClosesConnection: false, IsStream: false, EventData: string.Empty);
         }
 
-        string normalised = Normalise(head);
+        string normalised = head.ForComparison();
         bool closes = head.All("Connection").Any(v => v.Contains("close", StringComparison.OrdinalIgnoreCase));
         if (requestLine.StartsWith("HEAD ", StringComparison.Ordinal))
         {
@@ -324,21 +318,6 @@ public sealed class HeadFuzzParityTests(HeadFuzzParityTests.Hosts hosts, ITestOu
             map.EnumerateObject()
                 .Select(p => (lowerCaseNames ? p.Name.ToLowerInvariant() : p.Name) + "=" + p.Value.GetString())
                 .Order(StringComparer.Ordinal);
-    }
-
-    /// <summary>The status code and reason, then the header fields the transport does not decide, sorted by name (lower-cased), values as sent.</summary>
-    private static string Normalise(RawResponseHead head)
-    {
-        string[] status = head.StatusLine.Split(' ', 3);
-        StringBuilder text = new StringBuilder(status[1]).Append(' ').Append(status.Length > 2 ? status[2] : string.Empty).Append('\n');
-        foreach (KeyValuePair<string, string> field in head.Headers
-            .Where(h => !TransportFields.Contains(h.Key))
-            .OrderBy(h => h.Key, StringComparer.OrdinalIgnoreCase))
-        {
-            text.Append(field.Key.ToLowerInvariant()).Append(": ").Append(field.Value).Append('\n');
-        }
-
-        return text.ToString();
     }
 
     /// <summary>Both hosts, started once for the class: the same mounts and policy, direct streams on and off.</summary>
