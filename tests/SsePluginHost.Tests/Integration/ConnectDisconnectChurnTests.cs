@@ -53,9 +53,15 @@ public sealed class ConnectDisconnectChurnTests(ITestOutputHelper output)
         long growth = after - before;
         output.WriteLine(
             $"{Cycles} streams opened and closed in {cycling.TotalSeconds:F1} s ({AtOnce} at a time), all gone {elapsed.Elapsed.TotalSeconds:F1} s after the start; " +
-            $"managed memory {before / (double)MiB:F1} MiB before, {after / (double)MiB:F1} MiB after, a change of {growth / (double)MiB:F1} MiB; {host.Logs.Lines.Count} log lines kept.");
+            $"managed memory {before / (double)MiB:F1} MiB before, {after / (double)MiB:F1} MiB after, a change of {growth / (double)MiB:F1} MiB; " +
+            $"{mount.SlowConsumerCount} dropped as slow consumers; {host.Logs.Lines.Count} log lines kept.");
         Assert.True(growth < MaxGrowth, $"Managed memory grew by {growth / (double)MiB:F1} MiB over {Cycles} streams that have all gone.");
-        Assert.Equal(0, mount.SlowConsumerCount);
+
+        // Not asserted: how many were dropped as slow consumers. Every leave is broadcast to the
+        // 49 others (about 4,000 events a second), so a client whose writer the machine does not
+        // run for a quarter of a second overflows its queue of 1,024 and is dropped, as it should
+        // be: a matter of scheduling (seen once in CI, 38 of 11,000), not of what is left behind,
+        // which the lines above check whatever way each stream ended.
     }
 
     /// <summary>Opens and closes <paramref name="count"/> streams, <see cref="AtOnce"/> at a time.</summary>
