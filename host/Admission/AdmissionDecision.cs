@@ -38,16 +38,8 @@ internal sealed record AdmissionDecision(
         new(AdmissionOutcome.Unavailable, mount, subPath, StatusCodes.Status503ServiceUnavailable,
             $"The service at {mount.Path} is not available: {mount.UnavailableReason}", mount.IsLoading ? 1 : null);
 
-    /// <summary>Gives back what the request held: its stream slot and its rate-limit lease; once, when its answer is over.</summary>
-    public void Release()
-    {
-        if (HoldsSlot)
-        {
-            Mount!.ExitStream();
-        }
-
-        Lease?.Dispose();
-    }
+    /// <summary>What the request holds until its answer is over (its stream slot, its rate-limit lease), to be released once.</summary>
+    public AdmissionHold Hold => new(HoldsSlot ? Mount : null, Lease);
 
     /// <summary>Whether a stream slot was taken for it (given back with <see cref="Mount.ExitStream"/>).</summary>
     public bool HoldsSlot => Outcome == AdmissionOutcome.Stream;

@@ -100,13 +100,16 @@ internal sealed partial class DirectStreamMiddleware
             }
         }
 
-        // The stream's whole life is awaited here, in this one frame, with nothing else kept.
+        // The stream's whole life is awaited here, in this one frame, with nothing else kept: the
+        // head and the decision (with its credentials) go once the stream is under way.
+        AdmissionHold hold = decision.Hold;
         try
         {
             Task serving = decision.Outcome == AdmissionOutcome.Stream
                 ? Serve(connection, head, decision)
                 : AdmissionResponses.WriteAsync(new DirectStreamExchange(connection, null), decision, head.Path);
-            head = null; // not kept for the life of the stream
+            head = null;
+            decision = null;
             await serving.ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is IOException or ConnectionResetException or OperationCanceledException or System.Net.Sockets.SocketException)
@@ -115,7 +118,7 @@ internal sealed partial class DirectStreamMiddleware
         }
         finally
         {
-            decision.Release();
+            hold.Release();
         }
     }
 

@@ -26,7 +26,7 @@ internal sealed class MountEndpointHandler
     public async Task HandleAsync(HttpContext context)
     {
         HttpStreamExchange exchange = new(context);
-        AdmissionDecision decision = await _admission.AdmitAsync(new HttpAdmissionRequest(context.Request)).ConfigureAwait(false);
+        AdmissionDecision? decision = await _admission.AdmitAsync(new HttpAdmissionRequest(context.Request)).ConfigureAwait(false);
         if (decision.Outcome is not (AdmissionOutcome.Stream or AdmissionOutcome.Request))
         {
             await AdmissionResponses.WriteAsync(exchange, decision, context.Request.Path.Value ?? "/").ConfigureAwait(false);
@@ -34,6 +34,7 @@ internal sealed class MountEndpointHandler
         }
 
         AdmissionResponses.AddHeaders(exchange, decision);
+        AdmissionHold hold = decision.Hold;
         try
         {
             SseRequest request;
@@ -55,11 +56,13 @@ internal sealed class MountEndpointHandler
                 return;
             }
 
-            await _dispatcher.DispatchAsync(exchange, decision.Mount, service, request, decision.HoldsSlot, decision.Credentials).ConfigureAwait(false);
+            Task dispatched = _dispatcher.DispatchAsync(exchange, decision.Mount, service, request, decision.HoldsSlot, decision.Credentials);
+            decision = null; // not kept for the life of a stream (with its credentials); the hold is enough
+            await dispatched.ConfigureAwait(false);
         }
         finally
         {
-            decision.Release();
+            hold.Release();
         }
     }
 }

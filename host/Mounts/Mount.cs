@@ -59,6 +59,7 @@ internal sealed partial class Mount : ISseMount, IDirectRecipients, IAsyncDispos
         RefusalRetry = TimeSpan.FromMilliseconds(Math.Max(1000, definition.Delivery.RetryMilliseconds));
         _refusalRetryFrame = SseFramer.Retry(RefusalRetry);
         Authenticator = definition.Delivery.Auth.IsRequired ? new Auth.MountAuthenticator(definition.Delivery.Auth, _time) : null;
+        Expiries = new Auth.ExpirySchedule(_time);
         Cors = new Cors.CorsRules(definition.Delivery.Cors, cors);
         _rateLimited = new LogThrottle(TimeSpan.FromSeconds(10), _time);
         _busy = new LogThrottle(TimeSpan.FromSeconds(10), _time);
@@ -73,6 +74,9 @@ internal sealed partial class Mount : ISseMount, IDirectRecipients, IAsyncDispos
 
     /// <summary>The mount's authentication, or <see langword="null"/> for an anonymous mount.</summary>
     public Auth.MountAuthenticator? Authenticator { get; }
+
+    /// <summary>When this mount's streams end because their credentials expire (one timer for them all).</summary>
+    public Auth.ExpirySchedule Expiries { get; }
 
     public MountDefinition Definition { get; }
 
@@ -330,6 +334,7 @@ internal sealed partial class Mount : ISseMount, IDirectRecipients, IAsyncDispos
     {
         _retired = true;
         _channel.Dispose();
+        Expiries.Dispose();
         await _runtime.DisposeAsync(timeout).ConfigureAwait(false);
         if (RateLimits is not null)
         {

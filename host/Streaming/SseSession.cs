@@ -13,7 +13,7 @@ namespace SsePluginHost.Streaming;
 /// While a connection is attached the session is subscribed to its mount's channel, which hands
 /// it the replay and then the live events.
 /// </summary>
-internal sealed class SseSession : ISseClient, IChannelSubscriber
+internal sealed class SseSession : ISseClient, IChannelSubscriber, Auth.IExpiring
 {
     private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(2);
 
@@ -36,7 +36,7 @@ internal sealed class SseSession : ISseClient, IChannelSubscriber
     private Connection? _connection;
     private ITimer? _graceTimer;
     private long _graceGeneration;
-    private ITimer? _expiryTimer;
+    private long _expiryKey;
 
     private SocketStreamWriter? _socketWriter;
     private IDisposable? _subscription;
@@ -137,19 +137,26 @@ internal sealed class SseSession : ISseClient, IChannelSubscriber
     /// </summary>
     public void EndWhenCredentialsExpire(DateTimeOffset expires)
     {
-        TimeSpan due = expires - _time.GetUtcNow();
-        ITimer timer = _time.CreateTimer(static state => ((SseSession)state!).CredentialsExpired(), this,
-            due > TimeSpan.Zero ? due : TimeSpan.Zero, Timeout.InfiniteTimeSpan);
-        Interlocked.Exchange(ref _expiryTimer, timer)?.Dispose();
+        Auth.ExpirySchedule schedule = _mount.Expiries;
+        long key = schedule.Add(this, expires);
+        long earlier = Interlocked.Exchange(ref _expiryKey, key);
+        if (earlier != key)
+        {
+            schedule.Remove(this, earlier);
+        }
+
         if (!IsConnected)
         {
-            Interlocked.Exchange(ref _expiryTimer, null)?.Dispose();
+            // Closed meanwhile: the close may have looked for the entry before it was made.
+            schedule.Remove(this, Interlocked.Exchange(ref _expiryKey, 0));
         }
     }
 
-    private void CredentialsExpired()
+    /// <summary>The schedule's call: the credentials of the stream expired.</summary>
+    void Auth.IExpiring.Expire(long key)
     {
-        if (IsConnected)
+        // Only the latest credentials count: those of a stream this one resumed may expire first.
+        if (Interlocked.CompareExchange(ref _expiryKey, 0, key) == key && IsConnected)
         {
             Enqueue(new Outgoing(AuthExpiredFrame, 0));
             Close(SseDisconnectReason.CredentialsExpired);
@@ -395,7 +402,7 @@ internal sealed class SseSession : ISseClient, IChannelSubscriber
         effects.Replaced?.Stop();
         if (effects.Ended)
         {
-            Interlocked.Exchange(ref _expiryTimer, null)?.Dispose();
+            _mount.Expiries.Remove(this, Interlocked.Exchange(ref _expiryKey, 0));
             _mount.Remove(this);
             _queue.Complete();
             Volatile.Read(ref _socketWriter)?.Schedule();

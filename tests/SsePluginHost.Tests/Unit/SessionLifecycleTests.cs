@@ -404,6 +404,7 @@ public sealed class SessionLifecycleTests : IAsyncLifetime
         Client second = Connect(mount, session, resumed: true);
         await second.ReadUntilAsync("retry: ");
         session.EndWhenCredentialsExpire(_time.GetUtcNow() + TimeSpan.FromMinutes(10));
+        Assert.Equal(1, mount.Expiries.Count);
 
         _time.Advance(TimeSpan.FromMinutes(5));
         Assert.Equal(SessionState.Connected, session.Lifecycle);
@@ -422,8 +423,12 @@ public sealed class SessionLifecycleTests : IAsyncLifetime
         Client client = Connect(mount, session, resumed: false);
         await client.ReadUntilAsync("retry: ");
         session.EndWhenCredentialsExpire(_time.GetUtcNow() + TimeSpan.FromMinutes(1));
+        Assert.Equal(1, mount.Expiries.Count);
         session.Close(SseDisconnectReason.Dropped);
         await client.Run.WaitAsync(Patience);
+
+        // Not held by the mount's expiry schedule until the token would have expired.
+        Assert.Equal(0, mount.Expiries.Count);
 
         _time.Advance(TimeSpan.FromMinutes(2));
 
