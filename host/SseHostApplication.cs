@@ -83,6 +83,13 @@ public static class SseHostApplication
             app.Lifetime.ApplicationStopping.Register(watch.Dispose);
         }
 
+        if (options.Plugins.WatchFiles)
+        {
+            PluginFileWatcher plugins = app.Services.GetRequiredService<PluginFileWatcher>();
+            plugins.Start();
+            app.Lifetime.ApplicationStopping.Register(plugins.Dispose);
+        }
+
         if (unixSocket is not null)
         {
             ManageUnixSocket(app, unixSocket, options.Publish.UnixSocket.Mode, startLog);
@@ -163,6 +170,7 @@ public static class SseHostApplication
         services.AddSingleton<MountStatusBoard>();
         services.AddSingleton<PluginFactory>();
         services.AddSingleton<MountLoader>();
+        services.AddSingleton<PluginFileWatcher>();
         services.AddSingleton<StreamRunner>();
         services.AddSingleton(provider =>
         {

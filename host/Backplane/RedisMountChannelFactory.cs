@@ -8,6 +8,7 @@ internal sealed class RedisMountChannelFactory(RedisBackplane backplane, TimePro
 {
     private readonly ILogger _logger = loggers.CreateLogger<RedisMountChannel>();
 
-    public IMountChannel Create(string mountPath, HistorySettings history, IDirectRecipients recipients) =>
+    /// <remarks>The history is in Redis, by mount path: a channel replacing another at the same path has it already.</remarks>
+    public IMountChannel Create(string mountPath, HistorySettings history, IDirectRecipients recipients, IMountChannel? predecessor = null) =>
         new RedisMountChannel(mountPath, history, recipients, backplane, time, _logger);
 }

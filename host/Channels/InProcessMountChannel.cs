@@ -14,6 +14,12 @@ namespace SsePluginHost.Channels;
 /// subscribing (replay, then live). The event's bytes were framed by the publisher before; under
 /// the lock only its <c>id:</c> line is put in front, and subscribers only queue what they get.
 /// Publishing completes at once.
+/// <para>
+/// A mount replaced at the same path (a new build of its plugin, changed settings) gets a channel
+/// that <see cref="Continue">continues</see> this one: the same history and ids, so that clients
+/// that reconnect to the new instance with <c>Last-Event-ID</c> miss nothing the history holds.
+/// The two share the history until both are disposed.
+/// </para>
 /// </remarks>
 internal sealed class InProcessMountChannel : IMountChannel
 {
@@ -21,14 +27,32 @@ internal sealed class InProcessMountChannel : IMountChannel
     private readonly IDirectRecipients _recipients;
     private readonly TimeProvider _time;
     private readonly long _idBase;
+    private readonly HistorySettings _history;
+    private readonly Owners _owners;
+    private int _disposed;
 
     public InProcessMountChannel(HistorySettings history, IDirectRecipients recipients, TimeProvider time)
+        : this(new ChannelFanOut(history, time), history, time.GetUtcNow().ToUnixTimeMilliseconds() * 1000, new Owners(), recipients, time)
     {
-        _fanOut = new ChannelFanOut(history, time);
+    }
+
+    private InProcessMountChannel(ChannelFanOut fanOut, HistorySettings history, long idBase, Owners owners, IDirectRecipients recipients, TimeProvider time)
+    {
+        _fanOut = fanOut;
+        _history = history;
+        _idBase = idBase;
+        _owners = owners;
         _recipients = recipients;
         _time = time;
-        _idBase = time.GetUtcNow().ToUnixTimeMilliseconds() * 1000;
+        owners.Add();
     }
+
+    /// <summary>Whether a channel with <paramref name="history"/> can continue this one: it keeps the same history.</summary>
+    public bool CanContinueWith(HistorySettings history) =>
+        history.Count == _history.Count && history.MaxAgeSeconds.Equals(_history.MaxAgeSeconds) && Volatile.Read(ref _disposed) == 0;
+
+    /// <summary>A channel for the mount that replaces this one's, with this one's history and ids, delivering to <paramref name="recipients"/>.</summary>
+    public InProcessMountChannel Continue(IDirectRecipients recipients) => new(_fanOut, _history, _idBase, _owners, recipients, _time);
 
     public int HistoryCount => _fanOut.HistoryCount;
 
@@ -64,5 +88,23 @@ internal sealed class InProcessMountChannel : IMountChannel
     public IDisposable Subscribe(IChannelSubscriber subscriber, ReplayFrom from, out ChannelStart start) =>
         _fanOut.Subscribe(subscriber, from, out start);
 
-    public void Dispose() => _fanOut.Clear();
+    /// <summary>Ends the live subscriptions once the last channel sharing this history is disposed.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0 && _owners.Release())
+        {
+            _fanOut.Clear();
+        }
+    }
+
+    /// <summary>How many channels share one history.</summary>
+    private sealed class Owners
+    {
+        private int _count;
+
+        public void Add() => Interlocked.Increment(ref _count);
+
+        /// <summary>One fewer; whether that was the last.</summary>
+        public bool Release() => Interlocked.Decrement(ref _count) == 0;
+    }
 }

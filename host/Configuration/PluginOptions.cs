@@ -12,6 +12,15 @@ public sealed class PluginOptions
     /// <summary>A plugin callback or constructor that runs longer than this is reported in the log.</summary>
     public double WatchdogSeconds { get; set; } = 5;
 
+    /// <summary>
+    /// Whether the host watches the mounts' plugin DLLs and loads a new build copied over one (or
+    /// a file that appears for a mount that failed) without a restart.
+    /// </summary>
+    public bool WatchFiles { get; set; } = true;
+
+    /// <summary>How often the plugin DLLs are looked at; a new build is loaded once its file has been quiet for one more look.</summary>
+    public double WatchIntervalSeconds { get; set; } = 1;
+
     /// <summary>Says what is out of range, naming the setting, or returns null.</summary>
     public string? Validate()
     {
@@ -24,6 +33,11 @@ public sealed class PluginOptions
         if (!(WatchdogSeconds is >= 0.1 and <= 3600))
         {
             problems.Add($"SseHost:Plugins:WatchdogSeconds must be between 0.1 and 3600, not {WatchdogSeconds}.");
+        }
+
+        if (!(WatchIntervalSeconds is >= 0.1 and <= 3600))
+        {
+            problems.Add($"SseHost:Plugins:WatchIntervalSeconds must be between 0.1 and 3600, not {WatchIntervalSeconds}.");
         }
 
         return problems.Count == 0 ? null : string.Join(" ", problems);

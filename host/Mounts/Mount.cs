@@ -45,14 +45,14 @@ internal sealed partial class Mount : ISseMount, IDirectRecipients, IAsyncDispos
 
     public Mount(MountDefinition definition, IMountChannelFactory channels, StreamCounter hostStreams, HostMetrics metrics, ILogger logger,
         TimeProvider? time = null, PluginActivity? activity = null, IClusterSessions? cluster = null,
-        Microsoft.AspNetCore.Cors.Infrastructure.ICorsService? cors = null)
+        Microsoft.AspNetCore.Cors.Infrastructure.ICorsService? cors = null, IMountChannel? predecessorChannel = null)
     {
         _cluster = cluster is { Enabled: true } ? cluster : null;
         Definition = definition;
         _time = time ?? TimeProvider.System;
         _metrics = metrics;
         _logger = logger;
-        _channel = channels.Create(definition.Path, definition.Delivery.History, this);
+        _channel = channels.Create(definition.Path, definition.Delivery.History, this, predecessorChannel);
         _slots = new StreamSlots(definition.Path, definition.Delivery.MaxStreams, hostStreams, metrics, _time);
         _runtime = new PluginRuntime(definition.Path, _time, logger, activity);
         _retryFrame = SseFramer.Retry(TimeSpan.FromMilliseconds(definition.Delivery.RetryMilliseconds));
@@ -138,15 +138,13 @@ internal sealed partial class Mount : ISseMount, IDirectRecipients, IAsyncDispos
     /// <summary>Makes the constructed plugin serve; false (nothing changed) when the mount was retired meanwhile.</summary>
     public bool Attach(LoadedPlugin plugin)
     {
-        if (_retired)
-        {
-            _runtime.Abandon();
-            return false;
-        }
-
+        // Retired meanwhile: held all the same, so that disposing the mount disposes the plugin and unloads it.
         _runtime.Serve(plugin);
-        return true;
+        return !_retired;
     }
+
+    /// <summary>The build of the plugin DLL this mount loaded, or tried to; <see langword="null"/> when there was no file.</summary>
+    public PluginBuild? Build { get; set; }
 
     public void Fail(string reason) => _runtime.Fail(reason);
 

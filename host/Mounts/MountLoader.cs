@@ -8,9 +8,12 @@ namespace SsePluginHost.Mounts;
 /// <summary>
 /// Builds the mount table from configuration, at start and on reload: each mount is loaded on its
 /// own, and one that fails is logged in one line (mount, file, cause) and answers 503, while the
-/// rest serve. A reload keeps the mounts whose definition did not change (and their clients),
-/// loads new and changed ones, and retires the old ones: their streams end with reason
-/// <c>Shutdown</c> and the browsers reconnect to the new instance.
+/// rest serve. A reload keeps the mounts whose definition and plugin build did not change (and
+/// their clients), loads new and changed ones, and retires the old ones: their streams end with
+/// reason <c>Shutdown</c> and the browsers reconnect to the new instance, which continues the old
+/// one's history. A mount's identity includes its DLL's content: a new build copied over the file
+/// is loaded (a build that fails to load leaves the running one serving), and a mount that failed
+/// is loaded again once its file appears or changes.
 /// </summary>
 /// <remarks>
 /// A plugin's constructor runs on a thread of its own, never under the reload lock: the loader
@@ -58,10 +61,29 @@ internal sealed partial class MountLoader : IDisposable
         _factory = factory;
         _configuration = configuration;
         _logger = logger;
-        _settle = new Timer(_ => Reload(), null, Timeout.Infinite, Timeout.Infinite);
+        _settle = new Timer(_ => ReloadInBackground(), null, Timeout.Infinite, Timeout.Infinite);
     }
 
     public void Dispose() => _settle.Dispose();
+
+    /// <summary>A reload on the settle timer's thread: whatever goes wrong is logged, never left to end the process.</summary>
+    private void ReloadInBackground()
+    {
+        try
+        {
+            Reload();
+        }
+#pragma warning disable CA1031 // A timer's callback that throws ends the process; a reload that fails must not.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            // Once the host stops under a reload (its services being disposed), there is nothing to say.
+            if (!_table.IsShuttingDown)
+            {
+                LogReloadFailed(_logger, ex);
+            }
+        }
+    }
 
     /// <summary>
     /// Called when a configuration file changes: the reload waits until the file has been quiet
@@ -84,12 +106,30 @@ internal sealed partial class MountLoader : IDisposable
         }
     }
 
+    /// <summary>Called when plugin files changed and settled: reloads (comparing the builds by content).</summary>
+    public void OnPluginFilesChanged()
+    {
+        if (_table.IsShuttingDown)
+        {
+            return;
+        }
+
+        try
+        {
+            _settle.Change(TimeSpan.Zero, Timeout.InfiniteTimeSpan);
+        }
+        catch (ObjectDisposedException)
+        {
+            // The host is stopping.
+        }
+    }
+
     public void LoadAll()
     {
         lock (_reloadLock)
         {
             IReadOnlyList<MountDefinition> definitions = ReadDefinitions();
-            List<(Mount Mount, Task Loading)> loading = [.. definitions.Select(Load)];
+            List<(Mount Mount, Task Loading)> loading = [.. definitions.Select(definition => Load(definition, null, rebuilding: false))];
             WaitForConstructors(loading);
             _table.Set(loading.Select(pair => pair.Mount));
             if (definitions.Count == 0)
@@ -136,16 +176,27 @@ internal sealed partial class MountLoader : IDisposable
             IReadOnlyList<MountDefinition> definitions = ReadDefinitions();
             List<Mount> next = [];
             List<(Mount Mount, Task Loading)> loading = [];
+            List<(Mount Running, Mount Rebuilt, int Index)> rebuilt = [];
             foreach (MountDefinition definition in definitions)
             {
                 Mount? current = _table.Find(definition.Path);
                 if (current is not null && current.Definition.IsSameAs(definition))
                 {
-                    next.Add(current);
+                    if (NewBuild(current) is not { } why)
+                    {
+                        next.Add(current);
+                        continue;
+                    }
+
+                    (Mount Mount, Task Loading) again = Load(definition, current, rebuilding: current.Service is not null);
+                    loading.Add(again);
+                    rebuilt.Add((current, again.Mount, next.Count));
+                    next.Add(again.Mount);
+                    changes.Add($"replaced {definition.Path} ({why})");
                     continue;
                 }
 
-                (Mount Mount, Task Loading) started = Load(definition);
+                (Mount Mount, Task Loading) started = Load(definition, current, rebuilding: false);
                 loading.Add(started);
                 next.Add(started.Mount);
                 changes.Add((current is null ? "added " : "replaced ") + definition.Path);
@@ -154,10 +205,23 @@ internal sealed partial class MountLoader : IDisposable
             // The old mounts serve while the new ones' constructors run (for a bounded time).
             WaitForConstructors(loading);
 
+            // A new build that failed to load: the running one keeps serving, and the failed one goes.
+            foreach ((Mount running, Mount fresh, int index) in rebuilt)
+            {
+                if (fresh.LoadError is not null && running.Service is not null)
+                {
+                    next[index] = running;
+                    running.Build = fresh.Build;
+                    retired.Add(fresh);
+                    changes[changes.FindIndex(c => c.StartsWith("replaced " + running.Path + " (", StringComparison.Ordinal))] =
+                        $"kept {running.Path} (its new build failed to load)";
+                }
+            }
+
             HashSet<Mount> kept = [.. next];
             foreach (Mount old in _table.Mounts)
             {
-                if (!kept.Contains(old))
+                if (!kept.Contains(old) && !retired.Contains(old))
                 {
                     retired.Add(old);
                     if (next.All(m => !string.Equals(m.Path, old.Path, StringComparison.OrdinalIgnoreCase)))
@@ -224,27 +288,51 @@ internal sealed partial class MountLoader : IDisposable
         }
     }
 
-    /// <summary>Creates a mount and starts its plugin's loading and constructor on a thread of its own.</summary>
-    private (Mount Mount, Task Loading) Load(MountDefinition definition)
+    /// <summary>
+    /// Why a mount whose definition did not change is to be loaded again, or <see langword="null"/>:
+    /// its DLL now holds another build than the one it loaded (or failed to load), or its file
+    /// appeared. A file that went away leaves a running mount as it is (its plugin is in memory).
+    /// </summary>
+    private string? NewBuild(Mount mount)
     {
-        Mount mount = new(definition, _channels, _table.Streams, _metrics, _logger, _time, _activity, _cluster, _cors);
+        if (mount.IsLoading || PluginBuild.Read(_factory.ResolvePath(mount.Definition)) is not { } now)
+        {
+            return null;
+        }
+
+        return mount.Build is not { } before ? "its file appeared"
+            : !string.Equals(before.Hash, now.Hash, StringComparison.Ordinal) ? $"new build {now.ShortHash}"
+            : null;
+    }
+
+    /// <summary>
+    /// Creates a mount and starts its plugin's loading and constructor on a thread of its own. A
+    /// mount replacing <paramref name="predecessor"/> continues its channel's history.
+    /// </summary>
+    private (Mount Mount, Task Loading) Load(MountDefinition definition, Mount? predecessor, bool rebuilding)
+    {
+        Mount mount = new(definition, _channels, _table.Streams, _metrics, _logger, _time, _activity, _cluster, _cors, predecessor?.Channel);
         mount.BeginLoading();
         Task loading = Task.Factory.StartNew(
-            () => Construct(mount),
+            () => Construct(mount, rebuilding),
             CancellationToken.None,
             TaskCreationOptions.LongRunning | TaskCreationOptions.DenyChildAttach,
             TaskScheduler.Default);
         return (mount, loading);
     }
 
-    /// <summary>Loads and constructs a mount's plugin (on its own thread); logs the result.</summary>
-    private bool Construct(Mount mount)
+    /// <summary>
+    /// Loads and constructs a mount's plugin (on its own thread); logs the result. A new build of
+    /// a running mount that fails is logged as such: the running one keeps serving.
+    /// </summary>
+    private bool Construct(Mount mount, bool rebuilding)
     {
         MountDefinition definition = mount.Definition;
         string file = _factory.ResolvePath(definition);
         try
         {
-            LoadedPlugin plugin = _factory.Create(mount);
+            mount.Build = PluginBuild.Read(file);
+            LoadedPlugin plugin = _factory.Create(mount, mount.Build);
             if (!mount.Attach(plugin))
             {
                 // Replaced or removed while its constructor ran: it never serves.
@@ -260,18 +348,29 @@ internal sealed partial class MountLoader : IDisposable
         }
         catch (PluginLoadException ex)
         {
-            mount.Fail(ex.Message);
-            LogLoadFailed(_logger, definition.Path, file, ex.Message);
+            Failed(mount, file, ex.Message, rebuilding);
         }
 #pragma warning disable CA1031 // A plugin's failure must not stop the host: log it against its mount.
         catch (Exception ex)
 #pragma warning restore CA1031
         {
-            mount.Fail($"{ex.GetType().Name}: {ex.Message}");
-            LogLoadFailed(_logger, definition.Path, file, $"{ex.GetType().Name}: {ex.Message}");
+            Failed(mount, file, $"{ex.GetType().Name}: {ex.Message}", rebuilding);
         }
 
         return true;
+    }
+
+    private void Failed(Mount mount, string file, string cause, bool rebuilding)
+    {
+        mount.Fail(cause);
+        if (rebuilding)
+        {
+            LogNewBuildFailed(_logger, mount.Path, file, cause);
+        }
+        else
+        {
+            LogLoadFailed(_logger, mount.Path, file, cause);
+        }
     }
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Error, Message = "Mount {Path} skipped: {Cause}")]
@@ -297,6 +396,12 @@ internal sealed partial class MountLoader : IDisposable
 
     [LoggerMessage(EventId = 14, Level = LogLevel.Information, Message = "Mount {Path}: its streams are served through ASP.NET Core, not straight off the connection: {Policies} can only be applied there")]
     private static partial void LogOffTheFastLane(ILogger logger, string path, string policies);
+
+    [LoggerMessage(EventId = 16, Level = LogLevel.Error, Message = "Reloading the mounts failed; the mounts stay as they were")]
+    private static partial void LogReloadFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 15, Level = LogLevel.Error, Message = "Mount {Path}: the new build of {File} failed to load, the running version keeps serving: {Cause}")]
+    private static partial void LogNewBuildFailed(ILogger logger, string path, string file, string cause);
 
     [LoggerMessage(EventId = 6, Level = LogLevel.Error, Message = "Mount {Path}: the plugin threw while being disposed")]
     private static partial void LogDisposeFailed(ILogger logger, Exception exception, string path);

@@ -13,7 +13,7 @@ namespace SsePluginHost.Operator;
 internal sealed class ConsoleCommands
 {
     public const string Usage =
-        "commands: help | list | clients <path> | broadcast <path> <event> <data> | send <session> <event> <data> | drop <session> | reload | quit";
+        "commands: help | list | plugins | clients <path> | broadcast <path> <event> <data> | send <session> <event> <data> | drop <session> | reload | quit";
 
     private static readonly TimeSpan ConsoleWait = TimeSpan.FromSeconds(2);
 
@@ -48,6 +48,9 @@ internal sealed class ConsoleCommands
             case "list" when words.Length == 1:
                 List(output);
                 break;
+            case "plugins" when words.Length == 1:
+                Plugins(output);
+                break;
             case "clients" when words.Length == 2:
                 Clients(words[1], output);
                 break;
@@ -76,6 +79,7 @@ internal sealed class ConsoleCommands
     private static string UsageOf(string command) => command switch
     {
         "list" => "usage: list",
+        "plugins" => "usage: plugins",
         "clients" => "usage: clients <path>",
         "broadcast" => "usage: broadcast <path> <event> <data>",
         "send" => "usage: send <session> <event> <data>",
@@ -84,6 +88,43 @@ internal sealed class ConsoleCommands
         "quit" or "exit" => "usage: quit",
         _ => $"unknown command '{command}'; {Usage}",
     };
+
+    /// <summary>
+    /// Each plugin build that serves: name, version, file, content hash, load time and its
+    /// mounts; then each mount whose plugin is not serving, with why.
+    /// </summary>
+    private void Plugins(TextWriter output)
+    {
+        List<Mount> mounts = [.. _table.Mounts];
+        List<(Mount Mount, Plugins.LoadedPlugin Plugin)> serving = [];
+        foreach (Mount mount in mounts)
+        {
+            if (mount.Plugin is { } plugin && mount.Service is not null)
+            {
+                serving.Add((mount, plugin));
+            }
+        }
+
+        foreach (IGrouping<(string File, string Hash), (Mount Mount, Plugins.LoadedPlugin Plugin)> group in serving
+            .GroupBy(pair => (File: pair.Plugin.AssemblyPath, pair.Plugin.Build.Hash))
+            .OrderBy(group => group.Key.File, StringComparer.Ordinal))
+        {
+            Plugins.LoadedPlugin plugin = group.First().Plugin;
+            string paths = string.Join(" ", group.Select(pair => pair.Mount.Path).Order(StringComparer.Ordinal));
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{plugin.AssemblyName}\t{plugin.Version}\t{plugin.AssemblyPath}\tsha256:{plugin.Build.ShortHash}\tloaded {group.Min(pair => pair.Plugin.LoadedAt):yyyy-MM-dd HH:mm:ss}Z\tmounts {paths}"));
+        }
+
+        foreach (Mount mount in mounts.Where(mount => mount.Service is null).OrderBy(mount => mount.Path, StringComparer.Ordinal))
+        {
+            output.WriteLine($"{mount.Definition.Plugin}	(not serving)	mount {mount.Path}: {mount.UnavailableReason}");
+        }
+
+        if (mounts.Count == 0)
+        {
+            output.WriteLine("no plugins: no services are mounted");
+        }
+    }
 
     private void Reload(TextWriter output)
     {

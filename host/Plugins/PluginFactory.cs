@@ -9,8 +9,10 @@ using SsePluginHost.Mounts;
 namespace SsePluginHost.Plugins;
 
 /// <summary>
-/// Loads a mount's plugin DLL into its own load context (sharing the contract's types with the
-/// host), picks its <see cref="ISseService"/> type and creates the instance.
+/// Loads a mount's plugin DLL into its own collectible load context (sharing the contract's types
+/// with the host), picks its <see cref="ISseService"/> type and creates the instance. The
+/// assemblies are read into memory, so the files are never locked: a new build can be copied over
+/// them while the old one runs, and the old context unloads once its mount is disposed.
 /// </summary>
 internal sealed class PluginFactory
 {
@@ -23,11 +25,13 @@ internal sealed class PluginFactory
     ];
 
     private readonly ILoggerFactory _loggerFactory;
+    private readonly TimeProvider _time;
     private readonly string _pluginsRoot;
 
-    public PluginFactory(ILoggerFactory loggerFactory, IOptions<SseHostOptions> options, IHostEnvironment environment)
+    public PluginFactory(ILoggerFactory loggerFactory, IOptions<SseHostOptions> options, IHostEnvironment environment, TimeProvider time)
     {
         _loggerFactory = loggerFactory;
+        _time = time;
         _pluginsRoot = System.IO.Path.GetFullPath(options.Value.PluginsPath, environment.ContentRootPath);
     }
 
@@ -37,18 +41,29 @@ internal sealed class PluginFactory
             ? System.IO.Path.GetFullPath(explicitPath, _pluginsRoot)
             : System.IO.Path.Combine(_pluginsRoot, definition.Plugin, definition.Plugin + ".dll");
 
+    /// <summary>The plugins folder, as a full path.</summary>
+    public string PluginsRoot => _pluginsRoot;
+
     /// <summary>Loads and creates the plugin for a mount.</summary>
+    /// <param name="mount">The mount.</param>
+    /// <param name="build">The build its file holds, as read just before (<see langword="null"/>: no file).</param>
     /// <exception cref="PluginLoadException">The file is missing or broken, the type cannot be chosen, or its constructor threw.</exception>
-    public LoadedPlugin Create(Mount mount)
+    public LoadedPlugin Create(Mount mount, PluginBuild? build)
     {
         MountDefinition definition = mount.Definition;
         string path = ResolvePath(definition);
-        if (!File.Exists(path))
+        if (build is null)
         {
             throw new PluginLoadException($"plugin file not found: {path}");
         }
 
-        PluginLoader loader = PluginLoader.CreateFromAssemblyFile(path, SharedTypes, config => config.PreferSharedTypes = true);
+        PluginLoader loader = PluginLoader.CreateFromAssemblyFile(path, SharedTypes, config =>
+        {
+            config.PreferSharedTypes = true;
+            config.IsUnloadable = true;
+            config.LoadInMemory = true;
+        });
+        ServiceProvider? services = null;
         try
         {
             Assembly assembly;
@@ -65,13 +80,21 @@ internal sealed class PluginFactory
                 throw new PluginLoadException($"cannot load the assembly: {ex.Message}", ex);
             }
 
+            string? tooNew = ContractVersion.Refusal(assembly.GetName().Name ?? definition.Plugin, ContractVersion.ReferencedBy(assembly), ContractVersion.Host);
+            if (tooNew is not null)
+            {
+                throw new PluginLoadException(tooNew);
+            }
+
             Type type = ChooseType(assembly, definition.TypeName);
-            ISseService service = Instantiate(type, mount, definition);
+            services = Services(type, mount, definition);
+            ISseService service = Instantiate(type, services);
             string version = assembly.GetName().Version?.ToString() ?? "0.0.0.0";
-            return new LoadedPlugin(service, path, version, loader);
+            return new LoadedPlugin(service, path, version, loader, build, _time.GetUtcNow(), services);
         }
         catch
         {
+            services?.Dispose();
             loader.Dispose();
             throw;
         }
@@ -112,7 +135,8 @@ internal sealed class PluginFactory
         };
     }
 
-    private ISseService Instantiate(Type type, Mount mount, MountDefinition definition)
+    /// <summary>What a plugin's constructor may ask for; it lives as long as the plugin.</summary>
+    private ServiceProvider Services(Type type, Mount mount, MountDefinition definition)
     {
         ServiceCollection services = new();
         services.AddSingleton<ISseMount>(mount);
@@ -120,7 +144,12 @@ internal sealed class PluginFactory
         services.AddSingleton(_loggerFactory);
         services.AddSingleton(typeof(ILogger<>), typeof(Logger<>));
         services.AddSingleton(_loggerFactory.CreateLogger(type.FullName ?? type.Name));
-        using ServiceProvider provider = services.BuildServiceProvider();
+        services.AddSingleton(_time);
+        return services.BuildServiceProvider();
+    }
+
+    private static ISseService Instantiate(Type type, ServiceProvider provider)
+    {
         ObjectFactory factory;
         try
         {

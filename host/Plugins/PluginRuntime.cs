@@ -17,6 +17,7 @@ internal sealed partial class PluginRuntime
     private readonly PluginActivity? _activity;
     private volatile ISseService? _service;
     private volatile string? _loadError;
+    private string _pluginName = "(not loaded)";
     private long _loadingSince;
 
     public PluginRuntime(string path, TimeProvider time, ILogger logger, PluginActivity? activity = null)
@@ -31,7 +32,7 @@ internal sealed partial class PluginRuntime
     /// <summary>The plugin instance, or <see langword="null"/> while it loads, when it failed to, or once disposed.</summary>
     public ISseService? Service => _service;
 
-    /// <summary>The loaded plugin, or <see langword="null"/>.</summary>
+    /// <summary>The loaded plugin, or <see langword="null"/> (none yet, or disposed).</summary>
     public LoadedPlugin? Plugin { get; private set; }
 
     /// <summary>Why the plugin could not be loaded, or <see langword="null"/>.</summary>
@@ -44,7 +45,7 @@ internal sealed partial class PluginRuntime
     public TimeSpan LoadingFor => Volatile.Read(ref _loadingSince) is var since and not 0 ? _time.GetElapsedTime(since) : TimeSpan.Zero;
 
     /// <summary>The plugin's service type, for log lines.</summary>
-    public string PluginName => Plugin?.TypeName ?? "(not loaded)";
+    public string PluginName => _pluginName;
 
     /// <summary>Whether the watchdog has reported the constructor running long.</summary>
     public bool LoadReported { get; set; }
@@ -72,12 +73,10 @@ internal sealed partial class PluginRuntime
     public void Serve(LoadedPlugin plugin)
     {
         Plugin = plugin;
+        _pluginName = plugin.TypeName;
         _service = plugin.Service;
         Volatile.Write(ref _loadingSince, 0);
     }
-
-    /// <summary>The constructor returned for a mount that no longer wants it: it never serves.</summary>
-    public void Abandon() => Volatile.Write(ref _loadingSince, 0);
 
     /// <summary>The plugin could not be loaded or constructed.</summary>
     public void Fail(string reason)
@@ -154,7 +153,14 @@ internal sealed partial class PluginRuntime
             return;
         }
 
-        Plugin?.Loader.Dispose();
+        // Nothing of the plugin is kept from here on, so that its load context can unload.
+        LoadedPlugin? plugin = Plugin;
+        Plugin = null;
+        if (plugin is not null)
+        {
+            plugin.Services.Dispose();
+            plugin.Loader.Dispose();
+        }
     }
 
     [LoggerMessage(EventId = 22, Level = LogLevel.Error, Message = "{Path}: the plugin threw while session {SessionId} connected; the client is dropped (plugin {Plugin})")]

@@ -14,7 +14,7 @@ internal sealed class FakeMountChannelFactory : IMountChannelFactory
 
     public int Calls { get; private set; }
 
-    public IMountChannel Create(string mountPath, HistorySettings history, IDirectRecipients recipients)
+    public IMountChannel Create(string mountPath, HistorySettings history, IDirectRecipients recipients, IMountChannel? predecessor = null)
     {
         Calls++;
         MountPath = mountPath;

@@ -451,7 +451,8 @@ public sealed class SessionLifecycleTests : IAsyncLifetime
         Mount mount = new(Assert.Single(mounts), new FakeMountChannelFactory(), new StreamCounter(), _metrics, NullLogger.Instance, _time);
         _mounts.Add(mount);
         string assembly = typeof(RecordingSseService).Assembly.Location;
-        Assert.True(mount.Attach(new LoadedPlugin(_plugin, assembly, "1.0.0", PluginLoader.CreateFromAssemblyFile(assembly))));
+        Assert.True(mount.Attach(new LoadedPlugin(_plugin, assembly, "1.0.0", PluginLoader.CreateFromAssemblyFile(assembly), PluginBuild.Read(assembly)!,
+            _time.GetUtcNow(), new ServiceCollection().BuildServiceProvider())));
         Assert.Same(_plugin, mount.Service);
         return mount;
     }
