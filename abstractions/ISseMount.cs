@@ -38,4 +38,19 @@ public interface ISseMount
     /// <param name="data">The data; line breaks become several <c>data:</c> lines.</param>
     /// <returns>The number of clients the event was queued for.</returns>
     int Broadcast(string eventType, string data);
+
+    /// <summary>
+    /// Sends one event to every client of the mount, and says which id it got: the one it was
+    /// given, or the one the host's channel numbered it with (what a client that reconnects sends
+    /// back as <c>Last-Event-ID</c>). Completes once this host's clients have it queued; with a
+    /// Redis channel, once Redis took it.
+    /// </summary>
+    /// <param name="sseEvent">The event; it is framed once and shared by all clients.</param>
+    /// <returns>The event's id and how many clients of this host it was queued for.</returns>
+    /// <remarks>The default (for implementations written before this member) broadcasts and returns the event's own id.</remarks>
+    ValueTask<SseBroadcastReceipt> BroadcastAsync(SseEvent sseEvent)
+    {
+        ArgumentNullException.ThrowIfNull(sseEvent);
+        return ValueTask.FromResult(new SseBroadcastReceipt(sseEvent.Id, Broadcast(sseEvent)));
+    }
 }

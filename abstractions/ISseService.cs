@@ -5,19 +5,29 @@ namespace SsePluginHost.Abstractions;
 /// </summary>
 /// <remarks>
 /// <para>
-/// The host creates one instance per mount. A public constructor may take any of these
-/// parameters, which the host supplies: <see cref="ISseMount"/> (the mount, to find, send to,
-/// broadcast to and drop clients), <c>Microsoft.Extensions.Configuration.IConfiguration</c>
-/// (the mount's <c>Settings</c> section), <c>Microsoft.Extensions.Logging.ILogger</c>,
-/// <c>ILogger&lt;T&gt;</c> or <c>ILoggerFactory</c>.
+/// The host creates one instance per mount. The simplest public constructor takes one
+/// <see cref="SseServiceContext"/> (the mount, its settings, a logger, the host's clock and a
+/// token for the instance's life). A constructor may instead take any of these parameters, which
+/// the host supplies: <see cref="ISseMount"/> (the mount, to find, send to, broadcast to and drop
+/// clients), <c>Microsoft.Extensions.Configuration.IConfiguration</c> (the mount's
+/// <c>Settings</c> section), <c>Microsoft.Extensions.Logging.ILogger</c>,
+/// <c>ILogger&lt;T&gt;</c>, <c>ILoggerFactory</c>, <see cref="TimeProvider"/>,
+/// <see cref="SseServiceContext"/> or <see cref="IServiceProvider"/> (which serves these, for the
+/// life of the instance).
+/// </para>
+/// <para>
+/// Once constructed, the instance is started with <see cref="StartAsync"/> before it serves, and
+/// stopped with <see cref="StopAsync"/> before it is disposed.
 /// </para>
 /// <para>
 /// The threading model a plugin can rely on:
 /// </para>
 /// <list type="bullet">
-/// <item><description>The constructor runs on a thread of its own, never under a host lock. The
-/// host waits for it only a short while (<c>SseHost:Plugins:StartWaitSeconds</c>) and serves its
-/// other mounts meanwhile; until it returns, this mount answers 503.</description></item>
+/// <item><description>The constructor and then <see cref="StartAsync"/> run on a thread of their
+/// own, never under a host lock. The host waits for them only a short while
+/// (<c>SseHost:Plugins:StartWaitSeconds</c>) and serves its other mounts meanwhile; until
+/// <see cref="StartAsync"/> completes, this mount answers 503. One that throws fails the mount
+/// (503, with why, and one log line).</description></item>
 /// <item><description><see cref="OnClientConnected"/> and <see cref="OnClientDisconnected"/> of one
 /// mount are called one at a time, never overlapping each other, in the order things happened,
 /// on a thread-pool thread: never on the thread of the request, never while the host holds a
@@ -31,9 +41,11 @@ namespace SsePluginHost.Abstractions;
 /// clients' streams keep flowing, other mounts are not affected); one that runs longer than
 /// <c>SseHost:Plugins:WatchdogSeconds</c> is reported in the host's log. A callback that throws
 /// costs only that request (500) or that client (dropped).</description></item>
-/// <item><description>An instance that implements <see cref="IAsyncDisposable"/> or
-/// <see cref="IDisposable"/> is disposed when its mount is removed or the host stops, after its
-/// last callback, in the same order.</description></item>
+/// <item><description>When its mount is removed or replaced (new settings, a new build) or the
+/// host stops: <see cref="SseServiceContext.Stopping"/> is signalled, its clients' streams end,
+/// and after its last callback, in the same order, <see cref="StopAsync"/> is called and then,
+/// for an instance that implements <see cref="IAsyncDisposable"/> or <see cref="IDisposable"/>,
+/// its disposal.</description></item>
 /// </list>
 /// </remarks>
 public interface ISseService
@@ -63,4 +75,23 @@ public interface ISseService
     /// <param name="client">The client that left; sending to it does nothing.</param>
     /// <param name="reason">Why it left.</param>
     void OnClientDisconnected(ISseClient client, SseDisconnectReason reason);
+
+    /// <summary>
+    /// Called once, after the constructor and before the mount serves: for work that is
+    /// asynchronous (loading state, connecting to something). The mount answers 503 until it
+    /// completes; one that throws fails the mount. The default does nothing.
+    /// </summary>
+    /// <param name="cancellationToken">Signalled when the instance is stopped before it started.</param>
+    /// <returns>A task that completes once the service may serve.</returns>
+    ValueTask StartAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
+    /// <summary>
+    /// Called once when the instance is stopped (its mount removed or replaced, or the host
+    /// stopping), after its clients' streams have ended and its last callback, before its
+    /// disposal; on the mount's callback order. The host waits for it and the disposal 5 s in
+    /// all, then goes on without them. The default does nothing.
+    /// </summary>
+    /// <param name="cancellationToken">Signalled when the host stops waiting.</param>
+    /// <returns>A task that completes once the service has stopped.</returns>
+    ValueTask StopAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;
 }

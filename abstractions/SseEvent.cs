@@ -11,6 +11,9 @@ namespace SsePluginHost.Abstractions;
 /// </remarks>
 public sealed class SseEvent
 {
+    private readonly ReadOnlyMemory<byte>? _utf8Data;
+    private string? _data;
+
     /// <summary>Creates an event.</summary>
     /// <param name="eventType">The event type, or <see langword="null"/> for the default <c>message</c>.</param>
     /// <param name="data">The data.</param>
@@ -41,15 +44,55 @@ public sealed class SseEvent
         }
 
         EventType = eventType;
-        Data = data;
+        _data = data;
         Id = id;
+    }
+
+    private SseEvent(string? eventType, ReadOnlyMemory<byte> utf8Data, string? id)
+        : this(eventType, string.Empty, id)
+    {
+        _data = null;
+        _utf8Data = utf8Data;
     }
 
     /// <summary>The event type, or <see langword="null"/> for the default <c>message</c>.</summary>
     public string? EventType { get; }
 
     /// <summary>The data; line breaks become several <c>data:</c> lines.</summary>
-    public string Data { get; }
+    /// <remarks>For an event made with <see cref="FromUtf8(string?, ReadOnlyMemory{byte}, string?)"/>, decoded when first asked for.</remarks>
+    public string Data => _data ??= System.Text.Encoding.UTF8.GetString(_utf8Data!.Value.Span);
+
+    /// <summary>
+    /// The data as UTF-8 bytes, for an event made with <see cref="FromUtf8(string?, ReadOnlyMemory{byte}, string?)"/> (the host frames
+    /// them as they are, without a string in between); <see langword="null"/> for an event made
+    /// from a string.
+    /// </summary>
+    public ReadOnlyMemory<byte>? Utf8Data => _utf8Data;
+
+    /// <summary>
+    /// Creates an event whose data is UTF-8 bytes already (a serializer's output, a message from
+    /// elsewhere): the host frames them as they are. Line breaks in them (<c>\n</c>, <c>\r\n</c>,
+    /// <c>\r</c>) become several <c>data:</c> lines, as for a string. The bytes are not copied:
+    /// they must not change after the call.
+    /// </summary>
+    /// <param name="eventType">The event type, or <see langword="null"/> for the default <c>message</c>.</param>
+    /// <param name="utf8Data">The data, in UTF-8.</param>
+    /// <param name="id">The event id, or <see langword="null"/> for none.</param>
+    /// <returns>The event.</returns>
+    /// <exception cref="ArgumentException">The bytes are not valid UTF-8, or the type or id is not valid (as for the constructor).</exception>
+    public static SseEvent FromUtf8(string? eventType, ReadOnlyMemory<byte> utf8Data, string? id)
+    {
+        if (!System.Text.Unicode.Utf8.IsValid(utf8Data.Span))
+        {
+            throw new ArgumentException(
+                $"An event's data must be valid UTF-8; the bytes are not, from about byte {FirstInvalidUtf8(utf8Data.Span)}.", nameof(utf8Data));
+        }
+
+        return new SseEvent(eventType, utf8Data, id);
+    }
+
+    /// <inheritdoc cref="FromUtf8(string?, ReadOnlyMemory{byte}, string?)"/>
+    public static SseEvent FromUtf8(string? eventType, ReadOnlyMemory<byte> utf8Data) => FromUtf8(eventType, utf8Data, null);
 
     /// <summary>The event id, or <see langword="null"/>.</summary>
     public string? Id { get; }
@@ -71,6 +114,12 @@ public sealed class SseEvent
     {
         ArgumentNullException.ThrowIfNull(value);
         return value.AsSpan().IndexOfAny('\r', '\n', '\0') < 0;
+    }
+
+    private static int FirstInvalidUtf8(ReadOnlySpan<byte> bytes)
+    {
+        System.Buffers.OperationStatus status = System.Text.Unicode.Utf8.ToUtf16(bytes, new char[bytes.Length], out int read, out _, replaceInvalidSequences: false);
+        return status == System.Buffers.OperationStatus.Done ? bytes.Length : read;
     }
 
     private static void EnsureWellFormed(string value, string paramName, string what)

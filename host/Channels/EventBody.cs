@@ -18,6 +18,6 @@ internal sealed record EventBody(byte[] Bytes, string? OwnId)
     public static EventBody From(SseEvent sseEvent)
     {
         ArgumentNullException.ThrowIfNull(sseEvent);
-        return new EventBody(SseFramer.FrameBody(sseEvent.EventType, sseEvent.Data), sseEvent.Id);
+        return new EventBody(SseFramer.FrameBody(sseEvent), sseEvent.Id);
     }
 }

@@ -197,6 +197,14 @@ internal sealed partial class Mount : ISseMount, IDirectRecipients, IAsyncDispos
         return publishing;
     }
 
+    /// <inheritdoc/>
+    async ValueTask<SseBroadcastReceipt> ISseMount.BroadcastAsync(SseEvent sseEvent)
+    {
+        ArgumentNullException.ThrowIfNull(sseEvent);
+        PublishReceipt receipt = await BroadcastAsync(sseEvent).ConfigureAwait(false);
+        return new SseBroadcastReceipt(receipt.Id, receipt.Delivered);
+    }
+
     /// <summary>Sends an event to one session through the channel; false when it is not open here.</summary>
     public bool SendTo(string sessionId, SseEvent sseEvent) => _channel.SendTo(sessionId, EventBody.From(sseEvent));
 
@@ -312,9 +320,13 @@ internal sealed partial class Mount : ISseMount, IDirectRecipients, IAsyncDispos
     public async Task RetireAsync(TimeSpan timeout)
     {
         _retired = true;
+        SignalStopping();
         CloseAll(SseDisconnectReason.Shutdown);
         await Task.WhenAny(_sessions.WhenAllSeenOffAsync(), Task.Delay(timeout, _time)).ConfigureAwait(false);
     }
+
+    /// <summary>Signals the plugin instance's <see cref="SseServiceContext.Stopping"/> token: the mount is being retired or the host stops.</summary>
+    public void SignalStopping() => _runtime.SignalStopping();
 
     /// <summary>Ends every session with a reason.</summary>
     public void CloseAll(SseDisconnectReason reason)

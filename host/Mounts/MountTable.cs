@@ -99,6 +99,7 @@ internal sealed class MountTable : IAsyncDisposable
         _shuttingDown = true;
         foreach (Mount mount in _byPath.Values)
         {
+            mount.SignalStopping();
             mount.CloseAll(Abstractions.SseDisconnectReason.Shutdown);
         }
     }

@@ -11,8 +11,9 @@ namespace SsePluginHost.Plugins;
 /// <param name="Build">The DLL's content as it was loaded: its hash is part of the mount's identity.</param>
 /// <param name="LoadedAt">When it was loaded.</param>
 /// <param name="Services">What the plugin's constructor was given (kept for the plugin's life, disposed after it).</param>
+/// <param name="Life">Cancelled when the instance is being stopped (<see cref="SseServiceContext.Stopping"/>).</param>
 internal sealed record LoadedPlugin(ISseService Service, string AssemblyPath, string Version, PluginLoader Loader, PluginBuild Build,
-    DateTimeOffset LoadedAt, IDisposable Services)
+    DateTimeOffset LoadedAt, IDisposable Services, CancellationTokenSource Life)
 {
     /// <summary>The service type's full name.</summary>
     public string TypeName => Service.GetType().FullName ?? Service.GetType().Name;

@@ -64,6 +64,7 @@ internal sealed class PluginFactory
             config.LoadInMemory = true;
         });
         ServiceProvider? services = null;
+        CancellationTokenSource life = new();
         try
         {
             Assembly assembly;
@@ -87,13 +88,16 @@ internal sealed class PluginFactory
             }
 
             Type type = ChooseType(assembly, definition.TypeName);
-            services = Services(type, mount, definition);
+            services = Services(type, mount, definition, life.Token);
             ISseService service = Instantiate(type, services);
+            Start(service, type, life.Token);
             string version = assembly.GetName().Version?.ToString() ?? "0.0.0.0";
-            return new LoadedPlugin(service, path, version, loader, build, _time.GetUtcNow(), services);
+            return new LoadedPlugin(service, path, version, loader, build, _time.GetUtcNow(), services, life);
         }
         catch
         {
+            life.Cancel();
+            life.Dispose();
             services?.Dispose();
             loader.Dispose();
             throw;
@@ -136,16 +140,31 @@ internal sealed class PluginFactory
     }
 
     /// <summary>What a plugin's constructor may ask for; it lives as long as the plugin.</summary>
-    private ServiceProvider Services(Type type, Mount mount, MountDefinition definition)
+    private ServiceProvider Services(Type type, Mount mount, MountDefinition definition, CancellationToken stopping)
     {
+        ILogger logger = _loggerFactory.CreateLogger(type.FullName ?? type.Name);
         ServiceCollection services = new();
         services.AddSingleton<ISseMount>(mount);
         services.AddSingleton<IConfiguration>(definition.Settings);
         services.AddSingleton(_loggerFactory);
         services.AddSingleton(typeof(ILogger<>), typeof(Logger<>));
-        services.AddSingleton(_loggerFactory.CreateLogger(type.FullName ?? type.Name));
+        services.AddSingleton(logger);
         services.AddSingleton(_time);
+        services.AddSingleton(new SseServiceContext(mount, definition.Settings, logger, _time, stopping));
         return services.BuildServiceProvider();
+    }
+
+    /// <summary>Runs the service's <see cref="ISseService.StartAsync"/> to its end, on the loading thread (the mount serves once it completed).</summary>
+    private static void Start(ISseService service, Type type, CancellationToken stopping)
+    {
+        try
+        {
+            service.StartAsync(stopping).AsTask().GetAwaiter().GetResult();
+        }
+        catch (Exception ex) when (ex is not PluginLoadException)
+        {
+            throw new PluginLoadException($"StartAsync of {type.FullName} threw {ex.GetType().Name}: {ex.Message}", ex);
+        }
     }
 
     private static ISseService Instantiate(Type type, ServiceProvider provider)

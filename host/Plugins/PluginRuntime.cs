@@ -113,13 +113,34 @@ internal sealed partial class PluginRuntime
             },
             ex => LogDisconnectFailed(_logger, ex, _path, session.SessionId, PluginName)));
 
+    /// <summary>Signals the instance's <see cref="SseServiceContext.Stopping"/> token (once; nothing before it is loaded).</summary>
+    public void SignalStopping()
+    {
+        try
+        {
+            Plugin?.Life.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // Stopped already.
+        }
+        catch (AggregateException ex)
+        {
+            // A plugin's registration on its Stopping token threw: its own fault, not the host's.
+            LogStoppingFailed(_logger, ex, _path, PluginName);
+        }
+    }
+
     /// <summary>
-    /// Disposes the plugin instance, if it is disposable, after its earlier callbacks, on its
-    /// callback queue, and then its load context. A disposal that has not finished within
-    /// <paramref name="timeout"/> is left to run (logged); the load context then stays.
+    /// Stops the plugin instance (its <see cref="ISseService.StopAsync"/>) and disposes it, if it
+    /// is disposable, after its earlier callbacks, on its callback queue, and then its load
+    /// context. A stop and disposal that have not finished within <paramref name="timeout"/> are
+    /// left to run (logged); the load context then stays.
     /// </summary>
     public async Task DisposeAsync(TimeSpan timeout)
     {
+        SignalStopping();
+        using CancellationTokenSource patience = new(timeout);
         TaskCompletionSource<Task> disposing = new(TaskCreationOptions.RunContinuationsAsynchronously);
         Callbacks.Post(new PluginCallback(
             "Dispose",
@@ -127,19 +148,7 @@ internal sealed partial class PluginRuntime
             {
                 ISseService? service = _service;
                 _service = null;
-                switch (service)
-                {
-                    case IAsyncDisposable asyncDisposable:
-                        disposing.TrySetResult(asyncDisposable.DisposeAsync().AsTask());
-                        break;
-                    case IDisposable disposable:
-                        disposable.Dispose();
-                        disposing.TrySetResult(Task.CompletedTask);
-                        break;
-                    default:
-                        disposing.TrySetResult(Task.CompletedTask);
-                        break;
-                }
+                disposing.TrySetResult(service is null ? Task.CompletedTask : StopAndDisposeAsync(service, patience.Token));
             },
             ex => disposing.TrySetException(ex)));
         try
@@ -158,8 +167,34 @@ internal sealed partial class PluginRuntime
         Plugin = null;
         if (plugin is not null)
         {
+            plugin.Life.Dispose();
             plugin.Services.Dispose();
             plugin.Loader.Dispose();
+        }
+    }
+
+    /// <summary>The plugin's own stop, then its disposal (whichever it implements); a stop that throws does not keep it from being disposed.</summary>
+    private async Task StopAndDisposeAsync(ISseService service, CancellationToken patience)
+    {
+        try
+        {
+            await service.StopAsync(patience).ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // A plugin's failure to stop must not keep it from being disposed, nor stop the host.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            LogStopFailed(_logger, ex, _path, PluginName);
+        }
+
+        switch (service)
+        {
+            case IAsyncDisposable asyncDisposable:
+                await asyncDisposable.DisposeAsync().ConfigureAwait(false);
+                break;
+            case IDisposable disposable:
+                disposable.Dispose();
+                break;
         }
     }
 
@@ -168,6 +203,12 @@ internal sealed partial class PluginRuntime
 
     [LoggerMessage(EventId = 23, Level = LogLevel.Error, Message = "{Path}: the plugin threw while told that session {SessionId} left (plugin {Plugin})")]
     private static partial void LogDisconnectFailed(ILogger logger, Exception exception, string path, string sessionId, string plugin);
+
+    [LoggerMessage(EventId = 17, Level = LogLevel.Error, Message = "{Path}: StopAsync of the plugin threw; it is disposed all the same (plugin {Plugin})")]
+    private static partial void LogStopFailed(ILogger logger, Exception exception, string path, string plugin);
+
+    [LoggerMessage(EventId = 18, Level = LogLevel.Error, Message = "{Path}: a callback the plugin registered on its Stopping token threw (plugin {Plugin})")]
+    private static partial void LogStoppingFailed(ILogger logger, Exception exception, string path, string plugin);
 
     [LoggerMessage(EventId = 8, Level = LogLevel.Warning, Message = "{Path}: the plugin did not finish disposing within {Seconds} s; its load context is kept")]
     private static partial void LogDisposeSlow(ILogger logger, string path, double seconds);

@@ -15,8 +15,51 @@ internal static class SseFramer
     private static readonly byte[] DataField = "data: "u8.ToArray();
     private static readonly byte[] RetryField = "retry: "u8.ToArray();
 
-    /// <summary>Frames an event. The type and id were checked by <see cref="SseEvent"/>.</summary>
-    public static byte[] Frame(SseEvent sseEvent) => Frame(sseEvent.EventType, sseEvent.Data, sseEvent.Id);
+    /// <summary>Frames an event (from its UTF-8 bytes when it was made from them). The type and id were checked by <see cref="SseEvent"/>.</summary>
+    public static byte[] Frame(SseEvent sseEvent) =>
+        sseEvent.Utf8Data is { } utf8 ? Frame(sseEvent.EventType, utf8.Span, sseEvent.Id) : Frame(sseEvent.EventType, sseEvent.Data, sseEvent.Id);
+
+    /// <summary>Frames an event's type and data without an <c>id:</c> field (see <see cref="WithId"/>).</summary>
+    public static byte[] FrameBody(SseEvent sseEvent) =>
+        sseEvent.Utf8Data is { } utf8 ? Frame(sseEvent.EventType, utf8.Span, id: null) : Frame(sseEvent.EventType, sseEvent.Data, id: null);
+
+    /// <summary>
+    /// Frames an event whose data is UTF-8 already, splitting it into <c>data:</c> lines at CR,
+    /// LF and CRLF as for a string (no byte of a multi-byte UTF-8 sequence is either), refusing a
+    /// type or id with CR, LF or NUL. The data's validity was checked by <see cref="SseEvent.FromUtf8(string?, ReadOnlyMemory{byte}, string?)"/>.
+    /// </summary>
+    public static byte[] Frame(string? eventType, ReadOnlySpan<byte> utf8Data, string? id)
+    {
+        ArrayBufferWriter<byte> buffer = new(64 + utf8Data.Length + (utf8Data.Length / 8));
+        if (id is not null)
+        {
+            WriteSingleLine(buffer, IdField, id, nameof(id));
+        }
+
+        if (eventType is not null)
+        {
+            WriteSingleLine(buffer, EventField, eventType, nameof(eventType));
+        }
+
+        ReadOnlySpan<byte> rest = utf8Data;
+        while (true)
+        {
+            int eol = rest.IndexOfAny((byte)'\r', (byte)'\n');
+            buffer.Write(DataField);
+            buffer.Write(eol < 0 ? rest : rest[..eol]);
+            buffer.Write("\n"u8);
+            if (eol < 0)
+            {
+                break;
+            }
+
+            int skip = rest[eol] == '\r' && eol + 1 < rest.Length && rest[eol + 1] == '\n' ? 2 : 1;
+            rest = rest[(eol + skip)..];
+        }
+
+        buffer.Write("\n"u8);
+        return buffer.WrittenSpan.ToArray();
+    }
 
     /// <summary>Frames an event from its parts, refusing a type or id with CR, LF or NUL.</summary>
     public static byte[] Frame(string? eventType, string data, string? id = null)

@@ -23,6 +23,23 @@ internal sealed class ContractCopy : IDisposable
     /// <summary>The checkout's abstractions/, where pack.sh is.</summary>
     public static string SourceDirectory => Path.Combine(TestPaths.RepositoryRoot, "abstractions");
 
+    /// <summary>The version the checkout's contract ships as next (<c>Version</c> in its project file).</summary>
+    public static string Version => ProjectProperty("Version");
+
+    /// <summary>The last release's version (<c>ContractBaselineVersion</c> in the project file).</summary>
+    public static string BaselineVersion => ProjectProperty("ContractBaselineVersion");
+
+    /// <summary>The last release's commit (<c>ContractBaselineCommit</c> in the project file).</summary>
+    public static string BaselineCommit => ProjectProperty("ContractBaselineCommit");
+
+    private static string ProjectProperty(string name)
+    {
+        string project = File.ReadAllText(Path.Combine(SourceDirectory, "SsePluginHost.Abstractions.csproj"));
+        System.Text.RegularExpressions.Match match = System.Text.RegularExpressions.Regex.Match(project, $"<{name}>([^<]+)</{name}>");
+        Assert.True(match.Success, $"No {name} in SsePluginHost.Abstractions.csproj.");
+        return match.Groups[1].Value;
+    }
+
     public static ContractCopy Create()
     {
         string root = TestPaths.NewTempDirectory();

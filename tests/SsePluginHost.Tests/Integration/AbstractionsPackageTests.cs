@@ -42,7 +42,7 @@ public sealed partial class AbstractionsPackageTests(AbstractionsPackageTests.Pa
         XElement metadata = XDocument.Parse(Read(zip, "SsePluginHost.Abstractions.nuspec")).Root!.Elements().Single(e => e.Name.LocalName == "metadata");
         string Field(string name) => metadata.Elements().Single(e => e.Name.LocalName == name).Value;
         Assert.Equal("SsePluginHost.Abstractions", Field("id"));
-        Assert.Equal("1.0.0", Field("version"));
+        Assert.Equal(ContractCopy.Version, Field("version"));
         Assert.Equal("SsePluginHost", Field("authors"));
         Assert.Equal("MIT", Field("license"));
         Assert.Equal("README.md", Field("readme"));
@@ -77,6 +77,7 @@ public sealed partial class AbstractionsPackageTests(AbstractionsPackageTests.Pa
                   <packageSources>
                     <clear />
                     <add key="contract" value="{Path.GetDirectoryName(package)}" />
+                    <add key="restored" value="{RestoredPackages}" />
                   </packageSources>
                 </configuration>
                 """);
@@ -95,6 +96,16 @@ public sealed partial class AbstractionsPackageTests(AbstractionsPackageTests.Pa
             Directory.Delete(root, recursive: true);
         }
     }
+
+    /// <summary>
+    /// The packages this machine restored already (NuGet's global packages folder, which is a feed
+    /// of its own): where the contract's own dependencies, Microsoft.Extensions' abstractions,
+    /// come from; the contract itself comes only from the package made here.
+    /// </summary>
+    private static string RestoredPackages =>
+        Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } folder
+            ? folder
+            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
 
     private static string Read(ZipArchive zip, string entry)
     {
@@ -125,7 +136,7 @@ public sealed partial class AbstractionsPackageTests(AbstractionsPackageTests.Pa
         {
             output.WriteLine(Pack!.Report);
             Assert.True(Pack.ExitCode == 0, Pack.Report);
-            string package = Path.Combine(OutputDirectory, "SsePluginHost.Abstractions.1.0.0.nupkg");
+            string package = Path.Combine(OutputDirectory, $"SsePluginHost.Abstractions.{ContractCopy.Version}.nupkg");
             Assert.True(File.Exists(package), $"No {package}.\n{Pack.Report}");
             return package;
         }

@@ -55,16 +55,18 @@ public sealed class ContractGuardTests(ContractGuardTests.Released released, ITe
     }
 
     [Fact]
-    public void Pack_sh_packs_the_contract_validated_against_its_1_0_0_release_packed_from_git()
+    public void Pack_sh_packs_the_contract_validated_against_its_last_release_packed_from_git()
     {
         CommandRun pack = released.Pack!;
         output.WriteLine(pack.Report);
 
         Assert.True(pack.ExitCode == 0, pack.Report);
         Assert.True(File.Exists(released.Baseline), pack.Report);
-        Assert.True(File.Exists(Path.Combine(released.OutputDirectory, "SsePluginHost.Abstractions.1.0.0.nupkg")), pack.Report);
-        Assert.Contains("from commit 2d709ca40a53c083b380f5229d2a439b2280c38f", pack.Output, StringComparison.Ordinal);
-        Assert.Contains("SsePluginHost.Abstractions.1.0.0.nupkg: validated against SsePluginHost.Abstractions 1.0.0", pack.Output, StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(released.OutputDirectory, $"SsePluginHost.Abstractions.{ContractCopy.Version}.nupkg")), pack.Report);
+        Assert.Contains($"from commit {ContractCopy.BaselineCommit}", pack.Output, StringComparison.Ordinal);
+        Assert.Contains(
+            $"SsePluginHost.Abstractions.{ContractCopy.Version}.nupkg: validated against SsePluginHost.Abstractions {ContractCopy.BaselineVersion}",
+            pack.Output, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -81,7 +83,7 @@ public sealed class ContractGuardTests(ContractGuardTests.Released released, ITe
         Assert.NotEqual(0, pack.ExitCode);
         Assert.Contains(pack.Output.Split('\n'), l => l.Contains("error CP0002", StringComparison.Ordinal) && l.Contains("NoContent()", StringComparison.Ordinal));
         Assert.DoesNotContain(": error RS", pack.Output, StringComparison.Ordinal);
-        Assert.False(File.Exists(Path.Combine(copy.Root, "out", "SsePluginHost.Abstractions.1.0.0.nupkg")), "A package that failed validation was written.");
+        Assert.False(File.Exists(Path.Combine(copy.Root, "out", $"SsePluginHost.Abstractions.{ContractCopy.Version}.nupkg")), "A package that failed validation was written.");
     }
 
     [Fact]
@@ -92,16 +94,21 @@ public sealed class ContractGuardTests(ContractGuardTests.Released released, ITe
         copy.Replace("SseResponse.cs", NoContentMember, NoContentMember + AcceptedMember);
         copy.Replace("PublicAPI.Unshipped.txt", "#nullable enable\n", "#nullable enable\n" + AcceptedLine);
 
+        // The version left at the last release's, as if no one had raised it.
+        string lastRelease = ContractCopy.BaselineVersion;
+        copy.Replace("SsePluginHost.Abstractions.csproj", $"<Version>{ContractCopy.Version}</Version>", $"<Version>{lastRelease}</Version>");
         CommandRun sameVersion = await PackAsync(copy, baseline);
         output.WriteLine(sameVersion.Report);
         Assert.NotEqual(0, sameVersion.ExitCode);
-        Assert.Contains("but Version is still 1.0.0: raise it", sameVersion.Output, StringComparison.Ordinal);
+        Assert.Contains($"but Version is still {lastRelease}: raise it", sameVersion.Output, StringComparison.Ordinal);
 
-        copy.Replace("SsePluginHost.Abstractions.csproj", "<Version>1.0.0</Version>", "<Version>1.1.0</Version>");
+        Version last = System.Version.Parse(lastRelease);
+        string minorVersion = $"{last.Major}.{last.Minor + 1}.0";
+        copy.Replace("SsePluginHost.Abstractions.csproj", $"<Version>{lastRelease}</Version>", $"<Version>{minorVersion}</Version>");
         CommandRun minor = await PackAsync(copy, baseline);
         output.WriteLine(minor.Report);
         Assert.True(minor.ExitCode == 0, minor.Report);
-        Assert.True(File.Exists(Path.Combine(copy.Root, "out", "SsePluginHost.Abstractions.1.1.0.nupkg")), minor.Report);
+        Assert.True(File.Exists(Path.Combine(copy.Root, "out", $"SsePluginHost.Abstractions.{minorVersion}.nupkg")), minor.Report);
     }
 
     private static Task<CommandRun> PackAsync(ContractCopy copy, string baseline) =>
@@ -129,7 +136,7 @@ public sealed class ContractGuardTests(ContractGuardTests.Released released, ITe
 
         public string OutputDirectory => Path.Combine(_copy!.Root, "out");
 
-        public string Baseline => Path.Combine(OutputDirectory, "baseline", "SsePluginHost.Abstractions.1.0.0.nupkg");
+        public string Baseline => Path.Combine(OutputDirectory, "baseline", $"SsePluginHost.Abstractions.{ContractCopy.BaselineVersion}.nupkg");
 
         public async Task InitializeAsync()
         {

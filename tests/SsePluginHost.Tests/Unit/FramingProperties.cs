@@ -38,6 +38,23 @@ public sealed class FramingProperties
         Assert.Equal(id, item.EventId);
     }
 
+    [Property(MaxTest = 2000, Arbitrary = [typeof(TrickyStrings)])]
+    public void An_event_made_from_the_UTF8_of_its_data_frames_to_the_same_bytes_as_one_made_from_the_string(string data)
+    {
+        if (!IsWellFormed(data))
+        {
+            return;
+        }
+
+        SseEvent fromString = new("e", data, "7");
+        SseEvent fromBytes = SseEvent.FromUtf8("e", System.Text.Encoding.UTF8.GetBytes(data), "7");
+
+        Assert.Equal(SseFramer.Frame(fromString), SseFramer.Frame(fromBytes));
+        Assert.Equal(SseFramer.FrameBody(fromString), SseFramer.FrameBody(fromBytes));
+        Assert.Equal(data, fromBytes.Data);
+        Assert.Null(fromString.Utf8Data);
+    }
+
     [Property(MaxTest = 500, Arbitrary = [typeof(TrickyStrings)])]
     public void A_sequence_of_events_reads_back_as_the_same_sequence(string[] datas)
     {

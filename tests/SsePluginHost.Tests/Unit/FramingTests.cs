@@ -90,6 +90,31 @@ public sealed class FramingTests
         return s.PadRight(s.Length + ((4 - (s.Length % 4)) % 4), '=');
     }
 
+    [Theory]
+    [InlineData(new byte[] { 0x61, 0xFF, 0x62 }, 1)]
+    [InlineData(new byte[] { 0x61, 0x62, 0xC3 }, 2)]
+    [InlineData(new byte[] { 0xED, 0xA0, 0x80 }, 0)]
+    public void Data_bytes_that_are_not_UTF8_are_refused_saying_where(byte[] bytes, int at)
+    {
+        ArgumentException refused = Assert.Throws<ArgumentException>(() => SseEvent.FromUtf8("e", bytes));
+
+        Assert.Equal("utf8Data", refused.ParamName);
+        Assert.Contains($"must be valid UTF-8; the bytes are not, from about byte {at}", refused.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_event_from_UTF8_bytes_keeps_the_type_and_id_rules()
+    {
+        Assert.Throws<ArgumentException>(() => SseEvent.FromUtf8("a\nb", "x"u8.ToArray()));
+        Assert.Throws<ArgumentException>(() => SseEvent.FromUtf8("e", "x"u8.ToArray(), "1\r2"));
+        Assert.Throws<ArgumentException>(() => SseEvent.FromUtf8(string.Empty, "x"u8.ToArray()));
+
+        SseEvent sseEvent = SseEvent.FromUtf8(null, "a\r\nb"u8.ToArray(), "9");
+        Assert.Equal("data: a\ndata: b\n\n", Encoding.UTF8.GetString(SseFramer.FrameBody(sseEvent)));
+        Assert.Equal("a\r\nb", sseEvent.Data);
+        Assert.Equal("9", sseEvent.Id);
+    }
+
     private static List<SseItem<string>> Parse(byte[] bytes) =>
         [.. SseParser.Create(new MemoryStream(bytes)).Enumerate()];
 }

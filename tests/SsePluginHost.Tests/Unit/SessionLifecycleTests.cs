@@ -452,7 +452,7 @@ public sealed class SessionLifecycleTests : IAsyncLifetime
         _mounts.Add(mount);
         string assembly = typeof(RecordingSseService).Assembly.Location;
         Assert.True(mount.Attach(new LoadedPlugin(_plugin, assembly, "1.0.0", PluginLoader.CreateFromAssemblyFile(assembly), PluginBuild.Read(assembly)!,
-            _time.GetUtcNow(), new ServiceCollection().BuildServiceProvider())));
+            _time.GetUtcNow(), new ServiceCollection().BuildServiceProvider(), new CancellationTokenSource())));
         Assert.Same(_plugin, mount.Service);
         return mount;
     }
