@@ -48,4 +48,27 @@ public interface ISseClient
     /// with <see cref="SseDisconnectReason.Dropped"/>.
     /// </summary>
     void Drop();
+
+    /// <summary>
+    /// The topics of the mount this client follows now (see <see cref="SseTopics"/>): it gets the
+    /// events broadcast to them, besides those broadcast to the whole mount and those sent to it.
+    /// </summary>
+    /// <remarks>The default (for implementations written before topics) follows none.</remarks>
+    IReadOnlyCollection<string> Topics => [];
+
+    /// <summary>
+    /// Makes the client follow a topic from now on: it gets the topic's live events (not its
+    /// history: the history a client is replayed is that of the topics its stream opened with, see
+    /// <see cref="SseResponse.OpenStreamFollowing(object?, IEnumerable{string})"/>).
+    /// </summary>
+    /// <param name="topic">The topic.</param>
+    /// <returns><see langword="false"/> when it followed it already, or has gone.</returns>
+    /// <exception cref="ArgumentException">Not a valid topic name, or the client follows <see cref="SseTopics.MaxPerClient"/> already.</exception>
+    /// <exception cref="NotSupportedException">The default, for implementations written before topics.</exception>
+    bool Follow(string topic) => throw new NotSupportedException("This client does not support topics.");
+
+    /// <summary>Makes the client stop following a topic.</summary>
+    /// <param name="topic">The topic.</param>
+    /// <returns><see langword="false"/> when it did not follow it.</returns>
+    bool Unfollow(string topic) => false;
 }

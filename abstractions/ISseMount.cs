@@ -53,4 +53,18 @@ public interface ISseMount
         ArgumentNullException.ThrowIfNull(sseEvent);
         return ValueTask.FromResult(new SseBroadcastReceipt(sseEvent.Id, Broadcast(sseEvent)));
     }
+
+    /// <summary>
+    /// Sends one event to the clients that follow a topic of the mount (a chat room, say): framed
+    /// once, it reaches them only, and a client that reconnects with <c>Last-Event-ID</c> is
+    /// replayed it if its stream opens following the topic. With a Redis channel, it reaches the
+    /// topic's followers on every host.
+    /// </summary>
+    /// <param name="topic">The topic (see <see cref="SseTopics"/>).</param>
+    /// <param name="sseEvent">The event.</param>
+    /// <returns>The event's id and how many clients of this host it was queued for.</returns>
+    /// <exception cref="ArgumentException">Not a valid topic name.</exception>
+    /// <exception cref="NotSupportedException">The default, for implementations written before topics.</exception>
+    ValueTask<SseBroadcastReceipt> BroadcastAsync(string topic, SseEvent sseEvent) =>
+        throw new NotSupportedException("This mount does not support topics.");
 }

@@ -35,6 +35,40 @@ public sealed class SseResponse
     public static SseResponse OpenStream(object? state = null) =>
         new(true, 200, null, "text/event-stream", state);
 
+    /// <summary>
+    /// Opens an event stream whose client follows some topics of the mount from the start (the
+    /// rooms a chat page asks for, say): it gets their events besides those broadcast to the
+    /// whole mount, and when it reconnects with <c>Last-Event-ID</c>, the missed events of these
+    /// topics and of the mount, and no others.
+    /// </summary>
+    /// <param name="state">The initial per-client state the plugin owns, or <see langword="null"/>.</param>
+    /// <param name="topics">The topics (see <see cref="SseTopics"/>); repeated names count once.</param>
+    /// <returns>The response.</returns>
+    /// <exception cref="ArgumentException">A name is not a valid topic, or there are more than <see cref="SseTopics.MaxPerClient"/>.</exception>
+    public static SseResponse OpenStreamFollowing(object? state, IEnumerable<string> topics)
+    {
+        ArgumentNullException.ThrowIfNull(topics);
+        List<string> distinct = [];
+        foreach (string topic in topics)
+        {
+            SseTopics.EnsureValid(topic, nameof(topics));
+            if (!distinct.Contains(topic, StringComparer.Ordinal))
+            {
+                distinct.Add(topic);
+            }
+        }
+
+        if (distinct.Count > SseTopics.MaxPerClient)
+        {
+            throw new ArgumentException($"A client follows at most {SseTopics.MaxPerClient} topics; {distinct.Count} were given.", nameof(topics));
+        }
+
+        return new(true, 200, null, "text/event-stream", state) { Topics = distinct };
+    }
+
+    /// <summary>The topics an opened stream's client follows from the start; empty for none (and for a direct reply).</summary>
+    public IReadOnlyList<string> Topics { get; private init; } = [];
+
     /// <summary>Replies with a status code and a plain-text body.</summary>
     /// <param name="statusCode">The HTTP status code.</param>
     /// <param name="body">The body, or <see langword="null"/> for none.</param>

@@ -40,10 +40,11 @@ internal sealed partial class RedisMountChannel : IMountChannel
     private static readonly TimeSpan SafetyPoll = TimeSpan.FromSeconds(5);
 
     // KEYS: stream, counter. ARGV: length to keep, body, own id, node, token, kind ('e' event,
-    // 'r' reset), age to keep in ms (0: no age trim), the channel to notify.
+    // 'r' reset), age to keep in ms (0: no age trim), the channel to notify, topic ('' for the
+    // whole mount).
     private const string PublishScript = """
         local s = redis.call('INCR', KEYS[2])
-        local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 's', s, 'k', ARGV[6], 'b', ARGV[2], 'o', ARGV[3], 'n', ARGV[4], 't', ARGV[5])
+        local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 's', s, 'k', ARGV[6], 'b', ARGV[2], 'o', ARGV[3], 'n', ARGV[4], 't', ARGV[5], 'p', ARGV[9])
         local age = tonumber(ARGV[7])
         if age > 0 then
           local now = redis.call('TIME')
@@ -242,7 +243,7 @@ internal sealed partial class RedisMountChannel : IMountChannel
         try
         {
             sending = _backplane.Database.ScriptEvaluateAsync(PublishScript, _keys,
-            [_keep, pending.Body.Bytes, pending.Body.OwnId ?? string.Empty, _publisher, pending.Token, "e", _keepAgeMs, _notificationName], flags);
+            [_keep, pending.Body.Bytes, pending.Body.OwnId ?? string.Empty, _publisher, pending.Token, "e", _keepAgeMs, _notificationName, pending.Body.Topic ?? string.Empty], flags);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
@@ -414,7 +415,7 @@ internal sealed partial class RedisMountChannel : IMountChannel
                 long ageMs = Math.Max(0, nowMs - entry.Milliseconds);
                 if (entry.IsEvent && (_history.MaxAgeSeconds <= 0 || ageMs < _history.MaxAgeSeconds * 1000))
                 {
-                    _fanOut.RecordLocked(entry.WireId, entry.Frame(), now - (ageMs * _time.TimestampFrequency / 1000));
+                    _fanOut.RecordLocked(entry.WireId, entry.Frame(), now - (ageMs * _time.TimestampFrequency / 1000), entry.Topic);
                 }
             }
         }
@@ -503,7 +504,7 @@ internal sealed partial class RedisMountChannel : IMountChannel
                 int delivered = 0;
                 if (frames[i] is { } frame)
                 {
-                    delivered = _fanOut.DeliverLocked(entry.WireId, frame, now);
+                    delivered = _fanOut.DeliverLocked(entry.WireId, frame, now, entry.Topic);
                 }
                 else
                 {
@@ -576,7 +577,7 @@ internal sealed partial class RedisMountChannel : IMountChannel
                 try
                 {
                     await _backplane.Database.ScriptEvaluateAsync(PublishScript, _keys,
-                        [_keep, Array.Empty<byte>(), string.Empty, _publisher, 0, "r", _keepAgeMs, _notificationName], CommandFlags.NoScriptCache).ConfigureAwait(false);
+                        [_keep, Array.Empty<byte>(), string.Empty, _publisher, 0, "r", _keepAgeMs, _notificationName, string.Empty], CommandFlags.NoScriptCache).ConfigureAwait(false);
                 }
                 catch (Exception) when (!_stopping.IsCancellationRequested)
                 {
@@ -721,7 +722,7 @@ internal sealed partial class RedisMountChannel : IMountChannel
     }
 
     /// <summary>One entry of the stream as the channel reads it.</summary>
-    private sealed record Entry(string StreamId, long Number, bool IsEvent, byte[] Body, string? OwnId, string Node, long Token)
+    private sealed record Entry(string StreamId, long Number, bool IsEvent, byte[] Body, string? OwnId, string Node, long Token, string? Topic)
     {
         /// <summary>The id clients see: the publisher's own, or the stream's.</summary>
         public string WireId => OwnId ?? StreamId;
@@ -739,6 +740,7 @@ internal sealed partial class RedisMountChannel : IMountChannel
             string? ownId = null;
             string node = string.Empty;
             long token = 0;
+            string? topic = null;
             foreach (NameValueEntry field in entry.Values)
             {
                 switch ((string?)field.Name)
@@ -761,11 +763,14 @@ internal sealed partial class RedisMountChannel : IMountChannel
                     case "t":
                         _ = field.Value.TryParse(out token);
                         break;
+                    case "p":
+                        topic = field.Value.IsNullOrEmpty ? null : (string?)field.Value;
+                        break;
                 }
             }
 
             // An own id that cannot be framed did not come from a host: the entry is skipped.
-            return number > 0 && (ownId is null || SseEvent.IsValidField(ownId)) ? new Entry(entry.Id!, number, isEvent, body, ownId, node, token) : null;
+            return number > 0 && (ownId is null || SseEvent.IsValidField(ownId)) ? new Entry(entry.Id!, number, isEvent, body, ownId, node, token, topic) : null;
         }
     }
 }

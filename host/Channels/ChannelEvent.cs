@@ -8,4 +8,5 @@ namespace SsePluginHost.Channels;
 /// <param name="Sequence">Its place in the order this host received the channel's events: 1, 2, 3, ...</param>
 /// <param name="Frame">The <c>text/event-stream</c> bytes, <c>id:</c> field included.</param>
 /// <param name="Timestamp">When the channel took it, in <see cref="TimeProvider.GetTimestamp"/> units.</param>
-internal sealed record ChannelEvent(string Id, long Sequence, byte[] Frame, long Timestamp);
+/// <param name="Topic">The topic of the mount it was broadcast to (only that topic's subscribers get it), or <see langword="null"/> for every client of the mount.</param>
+internal sealed record ChannelEvent(string Id, long Sequence, byte[] Frame, long Timestamp, string? Topic = null);

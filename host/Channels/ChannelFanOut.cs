@@ -56,9 +56,9 @@ internal sealed class ChannelFanOut
     /// Records an event with the next sequence and offers it to every subscriber; returns how
     /// many took it. The caller holds <see cref="Lock"/>.
     /// </summary>
-    public int DeliverLocked(string id, byte[] frame, long timestamp)
+    public int DeliverLocked(string id, byte[] frame, long timestamp, string? topic = null)
     {
-        ChannelEvent channelEvent = new(id, ++_sequence, frame, timestamp);
+        ChannelEvent channelEvent = new(id, ++_sequence, frame, timestamp, topic);
         _history.Append(channelEvent);
         return Offer(channelEvent);
     }
@@ -67,8 +67,8 @@ internal sealed class ChannelFanOut
     /// Records an event with the next sequence for replay without offering it to anyone (an event
     /// published before this host subscribed). The caller holds <see cref="Lock"/>.
     /// </summary>
-    public void RecordLocked(string id, byte[] frame, long timestamp) =>
-        _history.Append(new ChannelEvent(id, ++_sequence, frame, timestamp));
+    public void RecordLocked(string id, byte[] frame, long timestamp, string? topic = null) =>
+        _history.Append(new ChannelEvent(id, ++_sequence, frame, timestamp, topic));
 
     /// <summary>The id of the newest event delivered or recorded, or null. The caller holds <see cref="Lock"/>.</summary>
     public string? LastIdLocked => _history.LastId;
@@ -96,6 +96,11 @@ internal sealed class ChannelFanOut
             if (!complete)
             {
                 replay.Clear();
+            }
+            else
+            {
+                // The events of topics it does not follow were not missed: they were never its.
+                replay.RemoveAll(e => e.Topic is { } topic && !subscriber.Follows(topic));
             }
 
             start = new ChannelStart(replay, !complete, _sequence);
@@ -135,7 +140,8 @@ internal sealed class ChannelFanOut
             for (int i = 0; i < count; i++)
             {
                 Subscription subscription = _live[i];
-                if (subscription.Active && subscription.Subscriber.OnEvent(channelEvent))
+                if (subscription.Active && (channelEvent.Topic is not { } topic || subscription.Subscriber.Follows(topic))
+                    && subscription.Subscriber.OnEvent(channelEvent))
                 {
                     delivered++;
                 }

@@ -9,7 +9,8 @@ namespace SsePluginHost.Channels;
 /// </summary>
 /// <param name="Bytes">The <c>event:</c> and <c>data:</c> lines and the blank line that ends the event.</param>
 /// <param name="OwnId">The id the publisher gave the event, or <see langword="null"/> for the channel's.</param>
-internal sealed record EventBody(byte[] Bytes, string? OwnId)
+/// <param name="Topic">The topic it is broadcast to, or <see langword="null"/> for every client of the mount.</param>
+internal sealed record EventBody(byte[] Bytes, string? OwnId, string? Topic = null)
 {
     /// <summary>The bytes a send to one session writes: the body, behind its own <c>id:</c> line if it has one (sends get no channel id).</summary>
     public byte[] DirectFrame() => OwnId is null ? Bytes : SseFramer.WithId(OwnId, Bytes);
@@ -19,5 +20,12 @@ internal sealed record EventBody(byte[] Bytes, string? OwnId)
     {
         ArgumentNullException.ThrowIfNull(sseEvent);
         return new EventBody(SseFramer.FrameBody(sseEvent), sseEvent.Id);
+    }
+
+    /// <summary>Frames an event broadcast to one topic of a mount.</summary>
+    public static EventBody To(string topic, SseEvent sseEvent)
+    {
+        ArgumentNullException.ThrowIfNull(sseEvent);
+        return new EventBody(SseFramer.FrameBody(sseEvent), sseEvent.Id, topic);
     }
 }

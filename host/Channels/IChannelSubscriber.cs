@@ -15,4 +15,7 @@ internal interface IChannelSubscriber
 
     /// <summary>One live event; returns whether it was taken (false: the subscriber is full or gone).</summary>
     bool OnEvent(ChannelEvent channelEvent);
+
+    /// <summary>Whether it gets the events of <paramref name="topic"/> (asked under the channel's lock: a lookup, no more).</summary>
+    bool Follows(string topic);
 }

@@ -72,7 +72,7 @@ internal sealed class InProcessMountChannel : IMountChannel
         lock (_fanOut.Lock)
         {
             id = body.OwnId ?? (_idBase + _fanOut.Sequence + 1).ToString(CultureInfo.InvariantCulture);
-            delivered = _fanOut.DeliverLocked(id, ownFrame ?? SseFramer.WithId(id, body.Bytes), _time.GetTimestamp());
+            delivered = _fanOut.DeliverLocked(id, ownFrame ?? SseFramer.WithId(id, body.Bytes), _time.GetTimestamp(), body.Topic);
         }
 
         return new ValueTask<PublishReceipt>(new PublishReceipt(id, delivered));

@@ -91,9 +91,13 @@ internal sealed partial class PublishApi
             return Results.Text(ex.Message + "\n", "text/plain", statusCode: ex.StatusCode);
         }
 
-        if (request.Group is not null)
+        if (request.Topic is { } topic && (request.Session is not null || !SseTopics.IsValid(topic)))
         {
-            return Results.Text("Groups are not supported yet: publish to a mount or a session.\n", "text/plain", statusCode: StatusCodes.Status400BadRequest);
+            return Results.Text(
+                request.Session is not null
+                    ? "An event is sent to one session or broadcast to a topic, not both: give session or topic.\n"
+                    : $"The topic must be 1 to {SseTopics.MaxLength} characters without control characters.\n",
+                "text/plain", statusCode: StatusCodes.Status400BadRequest);
         }
 
         SseEvent sseEvent;
@@ -134,7 +138,7 @@ internal sealed partial class PublishApi
         PublishReceipt receipt;
         try
         {
-            receipt = await target.BroadcastAsync(sseEvent).AsTask().WaitAsync(QueuedAfter, context.RequestAborted).ConfigureAwait(false);
+            receipt = await target.BroadcastAsync(request.Topic, sseEvent).AsTask().WaitAsync(QueuedAfter, context.RequestAborted).ConfigureAwait(false);
         }
         catch (ChannelUnavailableException)
         {

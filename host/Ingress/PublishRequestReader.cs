@@ -21,7 +21,7 @@ internal static class PublishRequestReader
         string? eventType = request.Query["event"].FirstOrDefault();
         string? id = request.Query["id"].FirstOrDefault();
         string? session = request.Query["session"].FirstOrDefault();
-        string? group = request.Query["group"].FirstOrDefault();
+        string? topic = request.Query["topic"].FirstOrDefault() ?? request.Query["group"].FirstOrDefault();
         string? data = request.Query["data"].FirstOrDefault();
 
         switch (mediaType?.ToLowerInvariant())
@@ -38,7 +38,7 @@ internal static class PublishRequestReader
                     eventType = Text(root, "event") ?? eventType;
                     id = Text(root, "id") ?? id;
                     session = Text(root, "session") ?? session;
-                    group = Text(root, "group") ?? group;
+                    topic = Text(root, "topic") ?? Text(root, "group") ?? topic;
                     if (root.TryGetProperty("data", out JsonElement value))
                     {
                         data = DataOf(value);
@@ -51,7 +51,7 @@ internal static class PublishRequestReader
                 eventType = form["event"].FirstOrDefault() ?? eventType;
                 id = form["id"].FirstOrDefault() ?? id;
                 session = form["session"].FirstOrDefault() ?? session;
-                group = form["group"].FirstOrDefault() ?? group;
+                topic = form["topic"].FirstOrDefault() ?? form["group"].FirstOrDefault() ?? topic;
                 data = form["data"].FirstOrDefault() ?? data;
                 break;
             case "text/plain":
@@ -79,7 +79,7 @@ internal static class PublishRequestReader
             data,
             string.IsNullOrEmpty(id) ? null : id,
             string.IsNullOrEmpty(session) ? null : session,
-            string.IsNullOrEmpty(group) ? null : group);
+            string.IsNullOrEmpty(topic) ? null : topic);
     }
 
     private static async Task<JsonDocument> ParseJsonAsync(HttpRequest request, CancellationToken cancellationToken)

@@ -198,6 +198,29 @@ internal sealed partial class Mount : ISseMount, IDirectRecipients, IAsyncDispos
     }
 
     /// <inheritdoc/>
+    async ValueTask<SseBroadcastReceipt> ISseMount.BroadcastAsync(string topic, SseEvent sseEvent)
+    {
+        ArgumentNullException.ThrowIfNull(sseEvent);
+        SseTopics.EnsureValid(topic, nameof(topic));
+        PublishReceipt receipt = await BroadcastAsync(topic, sseEvent).ConfigureAwait(false);
+        return new SseBroadcastReceipt(receipt.Id, receipt.Delivered);
+    }
+
+    /// <summary>Broadcasts an event to one topic's followers (or, with no topic, to the whole mount); completes with its id once this host's sessions have it.</summary>
+    /// <exception cref="ChannelUnavailableException">The channel could not take it (Redis away and its buffer full).</exception>
+    public ValueTask<PublishReceipt> BroadcastAsync(string? topic, SseEvent sseEvent)
+    {
+        if (topic is null)
+        {
+            return BroadcastAsync(sseEvent);
+        }
+
+        ValueTask<PublishReceipt> publishing = _channel.PublishAsync(EventBody.To(topic, sseEvent));
+        _metrics.Broadcast(Path);
+        return publishing;
+    }
+
+    /// <inheritdoc/>
     async ValueTask<SseBroadcastReceipt> ISseMount.BroadcastAsync(SseEvent sseEvent)
     {
         ArgumentNullException.ThrowIfNull(sseEvent);

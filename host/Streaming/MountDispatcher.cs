@@ -173,7 +173,7 @@ internal sealed partial class MountDispatcher
         }
 
         return answer.IsStream
-            ? _streams.RunAsync(exchange, mount, service, request, answer.State, slotHeld, credentials)
+            ? _streams.RunAsync(exchange, mount, service, request, answer, slotHeld, credentials)
             : WriteAnswerAsync(exchange, mount, answer.StatusCode, answer.ContentType, answer.Body);
     }
 

@@ -38,6 +38,9 @@ internal sealed class SseSession : ISseClient, IChannelSubscriber, Auth.IExpirin
     private long _graceGeneration;
     private long _expiryKey;
 
+    // The topics it follows: replaced whole (copy on write), read without a lock by the channel.
+    private string[] _topics = [];
+
     private SocketStreamWriter? _socketWriter;
     private IDisposable? _subscription;
     private ReplayFrom _startingFrom;
@@ -129,6 +132,70 @@ internal sealed class SseSession : ISseClient, IChannelSubscriber, Auth.IExpirin
     public bool Send(string eventType, IEnumerable<string> lines) => Send(SseEvent.FromLines(eventType, lines));
 
     public void Drop() => Close(SseDisconnectReason.Dropped);
+
+    public IReadOnlyCollection<string> Topics => Volatile.Read(ref _topics);
+
+    public bool Follow(string topic)
+    {
+        SseTopics.EnsureValid(topic, nameof(topic));
+        if (!IsConnected)
+        {
+            return false;
+        }
+
+        while (true)
+        {
+            string[] now = Volatile.Read(ref _topics);
+            if (Array.IndexOf(now, topic) >= 0)
+            {
+                return false;
+            }
+
+            if (now.Length >= SseTopics.MaxPerClient)
+            {
+                throw new ArgumentException($"A client follows at most {SseTopics.MaxPerClient} topics.", nameof(topic));
+            }
+
+            if (Interlocked.CompareExchange(ref _topics, [.. now, topic], now) == now)
+            {
+                return true;
+            }
+        }
+    }
+
+    public bool Unfollow(string topic)
+    {
+        while (true)
+        {
+            string[] now = Volatile.Read(ref _topics);
+            int at = Array.IndexOf(now, topic);
+            if (at < 0)
+            {
+                return false;
+            }
+
+            if (Interlocked.CompareExchange(ref _topics, [.. now[..at], .. now[(at + 1)..]], now) == now)
+            {
+                return true;
+            }
+        }
+    }
+
+    /// <summary>The topics a stream opens with (checked by <see cref="SseResponse"/>), added before the session subscribes so that its replay covers them.</summary>
+    public void FollowAtStart(IReadOnlyList<string> topics)
+    {
+        foreach (string topic in topics)
+        {
+            string[] now = Volatile.Read(ref _topics);
+            if (now.Length < SseTopics.MaxPerClient && Array.IndexOf(now, topic) < 0)
+            {
+                Volatile.Write(ref _topics, [.. now, topic]);
+            }
+        }
+    }
+
+    /// <inheritdoc/>
+    bool IChannelSubscriber.Follows(string topic) => Array.IndexOf(Volatile.Read(ref _topics), topic) >= 0;
 
     /// <summary>
     /// Ends the session when the credentials of its stream (the latest, when it is resumed with

@@ -52,11 +52,11 @@ internal sealed partial class StreamRunner
     /// first); with a ticket, the stream resumes the ticket's session, or ties the ticket to the
     /// session it opens.
     /// </remarks>
-    public Task RunAsync(IStreamExchange exchange, Mount mount, ISseService service, SseRequest request, object? state, bool slotHeld,
+    public Task RunAsync(IStreamExchange exchange, Mount mount, ISseService service, SseRequest request, SseResponse opening, bool slotHeld,
         Credentials? credentials = null) =>
-        slotHeld ? ServeAsync(exchange, mount, service, request, state, credentials) : RunInSlotAsync(exchange, mount, service, request, state, credentials);
+        slotHeld ? ServeAsync(exchange, mount, service, request, opening, credentials) : RunInSlotAsync(exchange, mount, service, request, opening, credentials);
 
-    private async Task RunInSlotAsync(IStreamExchange exchange, Mount mount, ISseService service, SseRequest request, object? state, Credentials? credentials)
+    private async Task RunInSlotAsync(IStreamExchange exchange, Mount mount, ISseService service, SseRequest request, SseResponse opening, Credentials? credentials)
     {
         if (!await TryEnterAsync(exchange, mount).ConfigureAwait(false))
         {
@@ -65,7 +65,7 @@ internal sealed partial class StreamRunner
 
         try
         {
-            await ServeAsync(exchange, mount, service, request, state, credentials).ConfigureAwait(false);
+            await ServeAsync(exchange, mount, service, request, opening, credentials).ConfigureAwait(false);
         }
         finally
         {
@@ -83,38 +83,40 @@ internal sealed partial class StreamRunner
     /// Written so that, in the usual case (the headers sent at once, a new session), nothing of
     /// this method stays alive for the life of the stream: the session's own task is returned.
     /// </remarks>
-    private Task ServeAsync(IStreamExchange exchange, Mount mount, ISseService service, SseRequest request, object? state, Credentials? credentials)
+    private Task ServeAsync(IStreamExchange exchange, Mount mount, ISseService service, SseRequest request, SseResponse opening, Credentials? credentials)
     {
         // The headers go out first: if the client is already gone, no session is created or
         // taken over, so none is left without a connection or a grace timer.
         Task started = exchange.StartEventStreamAsync();
         return started.IsCompletedSuccessfully
-            ? ServeStarted(exchange, mount, service, request, state, credentials)
-            : ServeOnceStartedAsync(started, exchange, mount, service, request, state, credentials);
+            ? ServeStarted(exchange, mount, service, request, opening, credentials)
+            : ServeOnceStartedAsync(started, exchange, mount, service, request, opening, credentials);
     }
 
-    private async Task ServeOnceStartedAsync(Task started, IStreamExchange exchange, Mount mount, ISseService service, SseRequest request, object? state,
+    private async Task ServeOnceStartedAsync(Task started, IStreamExchange exchange, Mount mount, ISseService service, SseRequest request, SseResponse opening,
         Credentials? credentials)
     {
         await started.ConfigureAwait(false);
-        await ServeStarted(exchange, mount, service, request, state, credentials).ConfigureAwait(false);
+        await ServeStarted(exchange, mount, service, request, opening, credentials).ConfigureAwait(false);
     }
 
-    private Task ServeStarted(IStreamExchange exchange, Mount mount, ISseService service, SseRequest request, object? state, Credentials? credentials)
+    private Task ServeStarted(IStreamExchange exchange, Mount mount, ISseService service, SseRequest request, SseResponse opening, Credentials? credentials)
     {
         string? wanted = request.GetField("session") ?? request.GetHeader("X-Session-Id") ?? credentials?.Ticket?.SessionId;
         SseSession? session = wanted is null ? null : mount.FindSession(wanted);
         if (session is not null && session.IsConnected)
         {
+            session.FollowAtStart(opening.Topics);
             return ResumeAsync(exchange, mount, service, request, session, credentials);
         }
 
         if (wanted is not null && session is null && _cluster.Enabled)
         {
-            return ServeFromClusterAsync(exchange, mount, service, request, state, wanted, credentials);
+            return ServeFromClusterAsync(exchange, mount, service, request, opening, wanted, credentials);
         }
 
-        session = mount.CreateSession(request, state, _options.QueueCapacity, _options.QueueBytes, _ticker);
+        session = mount.CreateSession(request, opening.State, _options.QueueCapacity, _options.QueueBytes, _ticker);
+        session.FollowAtStart(opening.Topics);
         return Attach(exchange, mount, service, request, session, resumed: false, credentials);
     }
 
@@ -123,7 +125,7 @@ internal sealed partial class StreamRunner
     /// there, or that host died). The session is taken over with its id, and the events sent to
     /// it alone that it has not had follow its replay; otherwise it gets a new session.
     /// </summary>
-    private async Task ServeFromClusterAsync(IStreamExchange exchange, Mount mount, ISseService service, SseRequest request, object? state, string wanted,
+    private async Task ServeFromClusterAsync(IStreamExchange exchange, Mount mount, ISseService service, SseRequest request, SseResponse opening, string wanted,
         Credentials? credentials)
     {
         RemoteSession? remote = await _cluster.LocateAsync(wanted, exchange.Aborted).ConfigureAwait(false);
@@ -135,7 +137,8 @@ internal sealed partial class StreamRunner
             id = remote.SessionId;
         }
 
-        SseSession session = mount.CreateSession(request, state, _options.QueueCapacity, _options.QueueBytes, _ticker, id);
+        SseSession session = mount.CreateSession(request, opening.State, _options.QueueCapacity, _options.QueueBytes, _ticker, id);
+        session.FollowAtStart(opening.Topics);
         Task running = Attach(exchange, mount, service, request, session, resumed: false, credentials);
         foreach (byte[] frame in waiting)
         {

@@ -32,14 +32,14 @@ internal sealed class HostCluster : IAsyncDisposable
     /// </summary>
     /// <remarks><paramref name="backplaneExtra"/> adds members (with a leading comma) to every node's <c>SseHost:Backplane</c>.</remarks>
     public static async Task<HostCluster> StartAsync(RedisServer redis, int count, Func<int, string>? sseHostExtra = null, string services = """{ "/chat": "Chat" }""",
-        string backplaneExtra = "")
+        string backplaneExtra = "", string plugin = "Chat")
     {
         HostCluster cluster = new(redis.Configuration, "cluster-" + Guid.NewGuid().ToString("N")[..8]);
         try
         {
             for (int i = 0; i < count; i++)
             {
-                cluster._nodes.Add(HostProcess.Start(HostProcess.PrepareContentRoot(cluster.Settings(services, sseHostExtra?.Invoke(i) ?? string.Empty, backplaneExtra), "Chat"), "--urls", "http://127.0.0.1:0"));
+                cluster._nodes.Add(HostProcess.Start(HostProcess.PrepareContentRoot(cluster.Settings(services, sseHostExtra?.Invoke(i) ?? string.Empty, backplaneExtra), plugin), "--urls", "http://127.0.0.1:0"));
             }
 
             List<Uri> addresses = [];

@@ -36,8 +36,11 @@ public sealed class ClockAndPingTests
     {
         await using TestHost host = await TestHost.StartAsync(
             """{ "/clock": { "Plugin": "Clock", "Settings": { "IntervalSeconds": 0.25 } } }""",
-            """{ "Ping": { "Enabled": true, "IdleSeconds": 1 } }""");
+            """{ "Ping": { "Enabled": true, "IdleSeconds": 3 } }""");
         await using SseStream stream = await host.OpenStreamAsync("/clock");
+
+        // A tick every quarter second, a ping only after 3 s without one: twelve times the tick,
+        // so that a machine too busy to run a timer for a second does not count as idle.
 
         for (int i = 0; i < 10; i++)
         {

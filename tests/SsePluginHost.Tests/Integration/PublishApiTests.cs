@@ -95,7 +95,7 @@ public sealed class PublishApiTests
     [InlineData("/_host/publish/quiet?event=bad%0Dtype", "text/plain", "x", 400, "CR, LF or NUL")]
     [InlineData("/_host/publish/quiet", "application/json", """{"data":""", 400, "not valid JSON")]
     [InlineData("/_host/publish/quiet", "application/json", """{"event":"x"}""", 400, "No data")]
-    [InlineData("/_host/publish/quiet", "application/json", """{"data":"x","group":"g"}""", 400, "Groups are not supported yet")]
+    [InlineData("/_host/publish/quiet", "application/json", """{"data":"x","group":"a\u0001b"}""", 400, "without control characters")]
     [InlineData("/_host/publish/quiet", "application/xml", "<data>x</data>", 415, "is not accepted")]
     public async Task Bad_publish_requests_get_a_clear_status_and_reason(string path, string contentType, string body, int status, string reason)
     {

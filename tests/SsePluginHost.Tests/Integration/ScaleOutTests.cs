@@ -88,6 +88,32 @@ public sealed partial class ScaleOutTests(RedisFixture redis)
     }
 
     [Fact]
+    public async Task An_event_of_a_topic_published_on_one_node_reaches_that_topics_followers_on_the_others_only()
+    {
+        await using HostCluster cluster = await HostCluster.StartAsync(
+            redis.Server, 3, services: """{ "/rooms": { "Plugin": "Faulty", "Type": "RoomsService" } }""", plugin: "Faulty");
+        await using SseStream room1 = await SseStream.OpenAsync(new Uri(cluster.Addresses[1], "/rooms?topic=room1"));
+        await using SseStream room2 = await SseStream.OpenAsync(new Uri(cluster.Addresses[2], "/rooms?topic=room2"));
+        await using SseStream both = await SseStream.OpenAsync(new Uri(cluster.Addresses[2], "/rooms?topic=room1,room2"));
+        using HttpClient node1 = new() { BaseAddress = cluster.Addresses[0] };
+
+        string fromPlugin = await node1.GetStringAsync("/rooms?topic=room1&say=room+1+from+node+1");
+        HttpResponseMessage api = await node1.PostAsJsonAsync("/_host/publish/rooms", new { @event = "say", data = "room 2 from node 1", topic = "room2" });
+        Assert.Equal(HttpStatusCode.OK, api.StatusCode);
+        HttpResponseMessage all = await node1.PostAsJsonAsync("/_host/publish/rooms", new { @event = "say", data = "everyone" });
+        Assert.Equal(HttpStatusCode.OK, all.StatusCode);
+
+        Assert.Equal(["room 1 from node 1", "everyone"], await SaysUntilAsync(room1, "everyone"));
+        Assert.Equal(["room 2 from node 1", "everyone"], await SaysUntilAsync(room2, "everyone"));
+        List<SseItem<string>> bothSaw = await ReadUntilAsync(both, ["say"], l => l.Any(e => e.Data == "everyone"));
+        Assert.Equal(["room 1 from node 1", "room 2 from node 1", "everyone"], bothSaw.Select(e => e.Data));
+        Assert.Equal(fromPlugin, bothSaw[0].EventId);
+    }
+
+    private static async Task<List<string>> SaysUntilAsync(SseStream stream, string last) =>
+        [.. (await ReadUntilAsync(stream, ["say"], l => l.Any(e => e.Data == last))).Select(e => e.Data)];
+
+    [Fact]
     public async Task A_client_whose_node_is_killed_fails_over_to_another_with_Last_Event_ID_and_gets_every_event_exactly_once()
     {
         const int Total = 400;

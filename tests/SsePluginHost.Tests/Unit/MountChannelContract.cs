@@ -115,6 +115,47 @@ public abstract class MountChannelContract : IDisposable
     }
 
     [Fact]
+    public async Task An_event_of_a_topic_reaches_its_followers_only_and_one_of_the_mount_reaches_everyone()
+    {
+        IMountChannel channel = Channel();
+        (RecordingSubscriber room1, _, _) = Subscribe(channel, ReplayFrom.Now, "room1");
+        (RecordingSubscriber room2, _, _) = Subscribe(channel, ReplayFrom.Now, "room2");
+        (RecordingSubscriber both, _, _) = Subscribe(channel, ReplayFrom.Now, "room1", "room2");
+        (RecordingSubscriber none, _, _) = Subscribe(channel, ReplayFrom.Now);
+
+        PublishReceipt toRoom1 = PublishNow(channel, Body("say", "in room 1") with { Topic = "room1" });
+        PublishReceipt toRoom2 = PublishNow(channel, Body("say", "in room 2") with { Topic = "room2" });
+        PublishReceipt toAll = PublishNow(channel, Body("news", "for everyone"));
+
+        // The mount's event is the last: once the one who follows nothing has it, all have theirs.
+        await none.WaitForEventsAsync(1);
+        await both.WaitForEventsAsync(3);
+        Assert.Equal([toAll.Id], none.EventIds);
+        Assert.Equal([toRoom1.Id, toAll.Id], room1.EventIds);
+        Assert.Equal([toRoom2.Id, toAll.Id], room2.EventIds);
+        Assert.Equal([toRoom1.Id, toRoom2.Id, toAll.Id], both.EventIds);
+        Assert.Equal("room1", room1.Events[0].Topic);
+        Assert.Null(room1.Events[1].Topic);
+    }
+
+    [Fact]
+    public async Task A_replay_gives_the_missed_events_of_the_mount_and_of_the_topics_followed_and_no_others()
+    {
+        IMountChannel channel = Channel();
+        (RecordingSubscriber first, _, _) = Subscribe(channel, ReplayFrom.Now, "room1");
+        PublishReceipt seen = PublishNow(channel, Body("news", "seen"));
+        PublishReceipt inRoom1 = PublishNow(channel, Body("say", "missed in room 1") with { Topic = "room1" });
+        PublishNow(channel, Body("say", "never for it, in room 2") with { Topic = "room2" });
+        PublishReceipt toAll = PublishNow(channel, Body("news", "missed by all"));
+        await first.WaitForEventsAsync(3);
+
+        (RecordingSubscriber again, _, ChannelStart start) = Subscribe(channel, ReplayFrom.Id(seen.Id), "room1");
+
+        Assert.False(start.Reset);
+        Assert.Equal([inRoom1.Id, toAll.Id], again.ReplayThenLiveIds);
+    }
+
+    [Fact]
     public async Task An_event_with_its_own_id_keeps_it_and_can_be_resumed_after()
     {
         IMountChannel channel = Channel();
@@ -686,9 +727,11 @@ public abstract class MountChannelContract : IDisposable
         return channel;
     }
 
-    private protected static (RecordingSubscriber Subscriber, IDisposable Subscription, ChannelStart Start) Subscribe(IMountChannel channel, ReplayFrom from)
+    private protected static (RecordingSubscriber Subscriber, IDisposable Subscription, ChannelStart Start) Subscribe(IMountChannel channel, ReplayFrom from,
+        params string[] topics)
     {
         RecordingSubscriber subscriber = new();
+        subscriber.Topics.UnionWith(topics);
         IDisposable subscription = channel.Subscribe(subscriber, from, out ChannelStart start);
         Assert.Equal(1, subscriber.StartCalls);
         Assert.Equal(start.Reset, subscriber.Start.Reset);

@@ -29,6 +29,18 @@ internal sealed class RecordingSubscriber : IChannelSubscriber
         set => _refuse = value;
     }
 
+    /// <summary>The topics it follows (all others' events are not offered to it).</summary>
+    public HashSet<string> Topics { get; } = new(StringComparer.Ordinal);
+
+    /// <inheritdoc/>
+    public bool Follows(string topic)
+    {
+        lock (_lock)
+        {
+            return Topics.Contains(topic);
+        }
+    }
+
     /// <summary>Runs inside each <see cref="IChannelSubscriber.OnEvent"/>, after the event is recorded.</summary>
     public Action<ChannelEvent>? During { get; set; }
 
