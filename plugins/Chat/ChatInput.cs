@@ -8,6 +8,17 @@ internal static class ChatInput
     /// <summary>The longest nickname, in UTF-16 code units.</summary>
     public const int MaxNickLength = 32;
 
+    /// <summary>The longest room name.</summary>
+    public const int MaxRoomLength = 32;
+
+    /// <summary>Checks a room name: 1 to 32 letters, digits, <c>-</c> or <c>_</c>.</summary>
+    /// <param name="room">The room name.</param>
+    /// <returns>What is wrong with it, or <see langword="null"/> when it is fine.</returns>
+    public static string? CheckRoom(string room) =>
+        room.Length is 0 or > MaxRoomLength || !room.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_')
+            ? $"room must be 1 to {MaxRoomLength} letters, digits, '-' or '_'"
+            : null;
+
     /// <summary>Checks a nickname: 1 to 32 characters, not blank, no control or line-break characters.</summary>
     /// <param name="nick">The nickname.</param>
     /// <returns>What is wrong with it, or <see langword="null"/> when it is fine.</returns>

@@ -57,7 +57,7 @@ public sealed partial class ChatService : SseServiceBase
     public override ValueTask<SseResponse> HandleRequestAsync(SseRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        return ValueTask.FromResult(Handle(request));
+        return Handle(request);
     }
 
     /// <inheritdoc/>
@@ -66,7 +66,7 @@ public sealed partial class ChatService : SseServiceBase
         ArgumentNullException.ThrowIfNull(client);
         string nick = NickOf(client);
         LogJoined(_logger, Mount.Path, client.SessionId, nick);
-        Mount.Broadcast("join", ChatJson.Strings(("nick", nick)));
+        _ = ToRoomAsync(UserOf(client).Room, "join", ChatJson.Strings(("nick", nick)));
     }
 
     /// <inheritdoc/>
@@ -76,7 +76,7 @@ public sealed partial class ChatService : SseServiceBase
         string nick = NickOf(client);
         string reasonName = reason.ToString();
         LogLeft(_logger, Mount.Path, client.SessionId, nick, reasonName);
-        Mount.Broadcast("leave", ChatJson.Strings(("nick", nick), ("reason", reasonName)));
+        _ = ToRoomAsync(UserOf(client).Room, "leave", ChatJson.Strings(("nick", nick), ("reason", reasonName)));
     }
 
     private static string DefaultNick(string sessionId) =>
@@ -131,19 +131,33 @@ public sealed partial class ChatService : SseServiceBase
         return reader.ReadToEnd();
     }
 
-    private SseResponse Handle(SseRequest request)
+    /// <summary>Says something in a room: its followers get it (on every host, with a Redis channel); returns how many here did.</summary>
+    private async Task<int> ToRoomAsync(string room, string eventType, string data)
+    {
+        try
+        {
+            return (await Mount.BroadcastAsync(room, new SseEvent(eventType, data)).ConfigureAwait(false)).Delivered;
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            LogRoomFailed(_logger, ex, Mount.Path, room, eventType);
+            return 0;
+        }
+    }
+
+    private ValueTask<SseResponse> Handle(SseRequest request)
     {
         bool isGet = string.Equals(request.Method, "GET", StringComparison.OrdinalIgnoreCase)
             || string.Equals(request.Method, "HEAD", StringComparison.OrdinalIgnoreCase);
 
         if (request.AcceptsEventStream && isGet)
         {
-            return Connect(request);
+            return ValueTask.FromResult(Connect(request));
         }
 
         if (!isGet && !string.Equals(request.Method, "POST", StringComparison.OrdinalIgnoreCase))
         {
-            return Reject(request, 405, $"method {request.Method} is not allowed: use GET or POST");
+            return ValueTask.FromResult(Reject(request, 405, $"method {request.Method} is not allowed: use GET or POST"));
         }
 
         ISseClient? client = Mount.FindClient(request);
@@ -154,16 +168,16 @@ public sealed partial class ChatService : SseServiceBase
             {
                 if (request.AcceptsHtml || (isGet && request.Query.Count == 0))
                 {
-                    return SseResponse.Html(_page);
+                    return ValueTask.FromResult(SseResponse.Html(_page));
                 }
 
-                return Reject(request, 400, _usage);
+                return ValueTask.FromResult(Reject(request, 400, _usage));
             }
 
-            return Reject(request, 404, $"unknown session '{Printable(session)}': open the stream first (GET {Mount.Path} with Accept: text/event-stream) and use the id from its session-id event");
+            return ValueTask.FromResult(Reject(request, 404, $"unknown session '{Printable(session)}': open the stream first (GET {Mount.Path} with Accept: text/event-stream) and use the id from its session-id event"));
         }
 
-        return Post(request, client);
+        return PostAsync(request, client);
     }
 
     private SseResponse Connect(SseRequest request)
@@ -174,10 +188,17 @@ public sealed partial class ChatService : SseServiceBase
             return Reject(request, 400, problem);
         }
 
-        return SseResponse.OpenStream(new ChatUser(nick));
+        string room = request.GetField("room") is { Length: > 0 } asked ? asked : ChatUser.DefaultRoom;
+        if (ChatInput.CheckRoom(room) is string badRoom)
+        {
+            return Reject(request, 400, badRoom);
+        }
+
+        // The stream follows its room from the start, so that a reconnect is replayed what the room missed.
+        return SseResponse.OpenStreamFollowing(new ChatUser(nick, room), [room]);
     }
 
-    private SseResponse Post(SseRequest request, ISseClient client)
+    private async ValueTask<SseResponse> PostAsync(SseRequest request, ISseClient client)
     {
         string? nick = request.GetField("nick");
         string? message = request.GetField("msg");
@@ -200,13 +221,13 @@ public sealed partial class ChatService : SseServiceBase
         if (nick is not null)
         {
             string old = user.ChangeNick(nick, defaultNick);
-            delivered = Mount.Broadcast("nick", ChatJson.Strings(("old", old), ("nick", nick)));
+            delivered = await ToRoomAsync(user.Room, "nick", ChatJson.Strings(("old", old), ("nick", nick))).ConfigureAwait(false);
         }
 
         if (message is not null)
         {
             string sender = user.EnsureNick(defaultNick);
-            delivered = Mount.Broadcast("message", ChatJson.Strings(("nick", sender), ("text", message)));
+            delivered = await ToRoomAsync(user.Room, "message", ChatJson.Strings(("nick", sender), ("text", message))).ConfigureAwait(false);
         }
 
         return SseResponse.Content(200, "application/json; charset=utf-8", ChatJson.Ok(delivered));
@@ -223,6 +244,9 @@ public sealed partial class ChatService : SseServiceBase
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Chat {Path}: {Nick} left (session {SessionId}, {Reason})")]
     private static partial void LogLeft(ILogger logger, string path, string sessionId, string nick, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Chat {Path}: a {EventType} event for room {Room} could not be sent")]
+    private static partial void LogRoomFailed(ILogger logger, Exception exception, string path, string room, string eventType);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Chat {Path}: refused {Method} from {Remote} with {StatusCode}: {Problem}")]
     private static partial void LogBadRequest(ILogger logger, string path, string method, string? remote, int statusCode, string problem);

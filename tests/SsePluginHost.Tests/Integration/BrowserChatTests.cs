@@ -25,6 +25,18 @@ public sealed class BrowserChatTests(ITestOutputHelper output)
         await using NodeScript script = NodeScript.Start(chromium, Script, url);
         await script.RunToEndAsync(ScriptTimeout, output);
     }
+
+    /// <summary>tests/browser/chat-rooms.mjs: three tabs in two rooms, each hearing its own room only, one moving rooms with the page's form.</summary>
+    [Fact]
+    public async Task Browser_tabs_in_two_rooms_of_the_chat_page_hear_their_own_room_only()
+    {
+        string chromium = NodeScript.RequireBrowser();
+
+        await using TestHost host = await TestHost.StartAsync("""{ "/chat": { "Plugin": "Chat" } }""");
+
+        await using NodeScript script = NodeScript.Start(chromium, "chat-rooms.mjs", $"{host.BaseAddress}chat");
+        await script.RunToEndAsync(ScriptTimeout, output);
+    }
 }
 
 /// <summary>
