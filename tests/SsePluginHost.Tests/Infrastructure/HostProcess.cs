@@ -16,10 +16,13 @@ internal sealed partial class HostProcess : IAsyncDisposable
     private readonly ConcurrentQueue<string> _stderr = new();
     private readonly SemaphoreSlim _lineArrived = new(0);
 
-    private HostProcess(Process process, string contentRoot)
+    private readonly bool _deleteContentRoot;
+
+    private HostProcess(Process process, string contentRoot, bool deleteContentRoot)
     {
         _process = process;
         ContentRoot = contentRoot;
+        _deleteContentRoot = deleteContentRoot;
     }
 
     public string ContentRoot { get; }
@@ -50,19 +53,27 @@ internal sealed partial class HostProcess : IAsyncDisposable
     }
 
     /// <summary>Starts the host executable with <c>--contentRoot</c> and extra arguments.</summary>
-    public static HostProcess Start(string contentRoot, params string[] extraArgs)
+    public static HostProcess Start(string contentRoot, params string[] extraArgs) =>
+        Start(TestPaths.HostExecutable, contentRoot, contentRoot, deleteContentRoot: true, ["--contentRoot", contentRoot, .. extraArgs]);
+
+    /// <summary>
+    /// Starts a published host's executable as an operator runs it from another folder (its
+    /// content root is then its own folder), with extra arguments. Disposing leaves its folder alone.
+    /// </summary>
+    public static HostProcess StartPublished(string executable, string workingDirectory, params string[] extraArgs) =>
+        Start(executable, workingDirectory, Path.GetDirectoryName(executable)!, deleteContentRoot: false, extraArgs);
+
+    private static HostProcess Start(string executable, string workingDirectory, string contentRoot, bool deleteContentRoot, string[] arguments)
     {
-        ProcessStartInfo info = new(TestPaths.HostExecutable)
+        ProcessStartInfo info = new(executable)
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
-            WorkingDirectory = contentRoot,
+            WorkingDirectory = workingDirectory,
         };
-        info.ArgumentList.Add("--contentRoot");
-        info.ArgumentList.Add(contentRoot);
-        foreach (string arg in extraArgs)
+        foreach (string arg in arguments)
         {
             info.ArgumentList.Add(arg);
         }
@@ -71,7 +82,7 @@ internal sealed partial class HostProcess : IAsyncDisposable
         info.Environment["Logging__Console__FormatterName"] = "simple";
         info.Environment["Logging__Console__FormatterOptions__SingleLine"] = "true";
         Process process = new() { StartInfo = info, EnableRaisingEvents = true };
-        HostProcess host = new(process, contentRoot);
+        HostProcess host = new(process, contentRoot, deleteContentRoot);
         process.OutputDataReceived += (_, e) => host.Add(host._stdout, e.Data);
         process.ErrorDataReceived += (_, e) => host.Add(host._stderr, e.Data);
         process.Start();
@@ -154,6 +165,11 @@ internal sealed partial class HostProcess : IAsyncDisposable
 
         _process.Dispose();
         _lineArrived.Dispose();
+        if (!_deleteContentRoot)
+        {
+            return;
+        }
+
         try
         {
             Directory.Delete(ContentRoot, recursive: true);
