@@ -20,10 +20,6 @@ internal sealed class DirectStreamExchange(ConnectionContext connection, string?
     private static readonly byte[] EventStreamHead =
         "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\nX-Accel-Buffering: no\r\nConnection: close\r\n"u8.ToArray();
 
-    // What Kestrel lets through in a header value: visible ASCII, space and tab.
-    private static readonly SearchValues<char> VisibleOrTab = SearchValues.Create(
-        "\t !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~");
-
     private readonly System.Net.Sockets.Socket? _socket = connection.Features.Get<IConnectionSocketFeature>()?.Socket;
     private string? _headers;
 
@@ -40,7 +36,7 @@ internal sealed class DirectStreamExchange(ConnectionContext connection, string?
 
     public void AddHeader(string name, string value)
     {
-        if (value.AsSpan().ContainsAnyExcept(VisibleOrTab))
+        if (!HeaderValues.IsValid(value))
         {
             throw new ArgumentException($"The value of the header {name} has a character no header value may hold.", nameof(value));
         }
@@ -69,7 +65,7 @@ internal sealed class DirectStreamExchange(ConnectionContext connection, string?
             return;
         }
 
-        if (text is not null && contentType.AsSpan().ContainsAnyExcept(VisibleOrTab))
+        if (text is not null && !HeaderValues.IsValid(contentType))
         {
             // As Kestrel refuses such a header value: no header injection, no mangled characters.
             statusCode = StatusCodes.Status500InternalServerError;

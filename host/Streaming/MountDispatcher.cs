@@ -180,7 +180,8 @@ internal sealed partial class MountDispatcher
     /// <summary>
     /// Writes a plugin's plain answer as HTTP allows it: a final status (200 to 599; anything else
     /// is the plugin's fault: 500 and a log line), and no body after 204 or 304, whatever the
-    /// plugin gave (on the direct path a body there would read as a second response).
+    /// plugin gave (on the direct path a body there would read as a second response), and a
+    /// content type that is a valid header value (else 500 and a log line: no header injection).
     /// </summary>
     private Task WriteAnswerAsync(IStreamExchange exchange, Mount mount, int statusCode, string contentType, string? body)
     {
@@ -188,6 +189,13 @@ internal sealed partial class MountDispatcher
         {
             LogInvalidStatus(_logger, mount.Path, statusCode, mount.Runtime.PluginName);
             return WriteErrorAsync(exchange, StatusCodes.Status500InternalServerError, $"The service at {mount.Path} gave an answer with an invalid status.");
+        }
+
+        if (body is not null && !HeaderValues.IsValid(contentType))
+        {
+            // The same answer both ways in (Kestrel would refuse the value with an empty 500).
+            LogInvalidContentType(_logger, mount.Path, statusCode, mount.Runtime.PluginName);
+            return WriteErrorAsync(exchange, StatusCodes.Status500InternalServerError, "The service answered with an invalid content type.");
         }
 
         return statusCode is StatusCodes.Status204NoContent or StatusCodes.Status304NotModified
@@ -207,6 +215,9 @@ internal sealed partial class MountDispatcher
 
     [LoggerMessage(EventId = 97, Level = LogLevel.Warning, Message = "{Path}: the plugin has {Limit} requests in hand (MaxConcurrentRequests); {Refused} more answered at once as busy since the last such line (plugin {Plugin})")]
     private static partial void LogBusy(ILogger logger, string path, int limit, long refused, string plugin);
+
+    [LoggerMessage(EventId = 29, Level = LogLevel.Error, Message = "{Path}: the plugin answered {StatusCode} with a content type that is not a valid header value (CR, LF, another control character or non-ASCII); answered 500 (plugin {Plugin})")]
+    private static partial void LogInvalidContentType(ILogger logger, string path, int statusCode, string plugin);
 
     [LoggerMessage(EventId = 94, Level = LogLevel.Error, Message = "{Path}: the plugin answered with status {StatusCode}, which no HTTP response may have; answered 500 (plugin {Plugin})")]
     private static partial void LogInvalidStatus(ILogger logger, string path, int statusCode, string plugin);

@@ -17,9 +17,10 @@ namespace SsePluginHost.Tests.Integration;
 /// carries events both ways in and tells the plugin when the client goes; with the option off,
 /// or for any request the fast path does not take, ASP.NET Core serves the stream as before; the
 /// plugin sees the same request either way; plugin refusals and the stream limits answer as
-/// they always did; and whatever ASP.NET Core would refuse or answer otherwise (a malformed or
-/// over-long head, a Host that is invalid or not allowed, a head too slow to arrive, a content
-/// type that is not a valid header value) is answered as ASP.NET Core answers it.
+/// they always did; whatever ASP.NET Core would refuse or answer otherwise (a malformed or
+/// over-long head, a Host that is invalid or not allowed, a head too slow to arrive) is answered
+/// as ASP.NET Core answers it; and a plugin's content type that is not a valid header value gets
+/// the same 500 both ways.
 /// </summary>
 public sealed class DirectStreamTests
 {
@@ -321,12 +322,16 @@ public sealed class DirectStreamTests
         Assert.DoesNotContain(head.Headers, h => h.Value.Contains("injected", StringComparison.Ordinal) || h.Value.Contains("caf", StringComparison.Ordinal));
         Assert.DoesNotContain("injected", body, StringComparison.Ordinal);
         Assert.DoesNotContain("caf", body, StringComparison.Ordinal);
+
+        // Both ways in say what went wrong, and log it.
+        Assert.Equal("text/plain; charset=utf-8", head.Get("Content-Type"));
+        Assert.Equal("The service answered with an invalid content type.\n", body);
+        await host.Logs.WaitForAsync(l => l.Contains("/type: the plugin answered 200 with a content type that is not a valid header value", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(5));
         if (!directOff)
         {
-            // Answered on the direct path, which says what went wrong.
+            // Answered on the direct path.
             Assert.Equal("close", head.Get("Connection"));
-            Assert.Equal("text/plain; charset=utf-8", head.Get("Content-Type"));
-            Assert.Equal("The service answered with an invalid content type.\n", body);
             Assert.True(await raw.ClosedByServerAsync(), "The server should close the connection after the answer.");
         }
 
