@@ -1,10 +1,16 @@
+using System.Collections.ObjectModel;
+
 namespace SsePluginHost.Abstractions;
 
 /// <summary>
-/// What a service answers to a request: open an event stream, or reply with a status and a body.
+/// What a service answers to a request: open an event stream, or reply with a status and a body;
+/// either with header fields of the plugin's own (<see cref="WithHeader"/>).
 /// </summary>
 public sealed class SseResponse
 {
+    // Read-only: a plugin that casts it cannot change a field once it was checked.
+    private readonly ReadOnlyCollection<KeyValuePair<string, string>> _headers = ReadOnlyCollection<KeyValuePair<string, string>>.Empty;
+
     private SseResponse(bool openStream, int statusCode, string? body, string contentType, object? state)
     {
         IsStream = openStream;
@@ -12,6 +18,13 @@ public sealed class SseResponse
         Body = body;
         ContentType = contentType;
         State = state;
+    }
+
+    private SseResponse(SseResponse original, ReadOnlyCollection<KeyValuePair<string, string>> headers)
+        : this(original.IsStream, original.StatusCode, original.Body, original.ContentType, original.State)
+    {
+        Topics = original.Topics;
+        _headers = headers;
     }
 
     /// <summary>Whether the host should open an event stream.</summary>
@@ -28,6 +41,12 @@ public sealed class SseResponse
 
     /// <summary>The initial <see cref="ISseClient.State"/> of a stream's client.</summary>
     public object? State { get; }
+
+    /// <summary>
+    /// The header fields the plugin added (<see cref="WithHeader"/>), in the order added, names as
+    /// given; sent with the answer, whichever it is. Empty unless some were added. Since 1.1.
+    /// </summary>
+    public IReadOnlyList<KeyValuePair<string, string>> Headers => _headers;
 
     /// <summary>Opens an event stream (the original's <c>startSession</c>).</summary>
     /// <param name="state">The initial per-client state the plugin owns, or <see langword="null"/>.</param>
@@ -105,4 +124,35 @@ public sealed class SseResponse
     /// <param name="message">The message.</param>
     /// <returns>The response.</returns>
     public static SseResponse BadRequest(string message) => Text(400, message);
+
+    /// <summary>
+    /// A copy of this answer with one more header field, such as
+    /// <c>SseResponse.Text(200, "ok").WithHeader("Cache-Control", "no-store")</c>; this one is
+    /// left as it is. Call it again for more fields; a name may be given more than once (each
+    /// becomes a field of its own). Since 1.1.
+    /// </summary>
+    /// <remarks>
+    /// Refused here, so that nothing reaches the wire: a name that is not an HTTP token; a value
+    /// with anything but visible ASCII, spaces and tabs (CR, LF and NUL among what is refused); a
+    /// field the host sets itself: <c>Content-Type</c> (given by the factory),
+    /// <c>Content-Length</c>, <c>Content-Encoding</c>, <c>Transfer-Encoding</c>, <c>Trailer</c>,
+    /// <c>Connection</c>, <c>Keep-Alive</c>, <c>Proxy-Connection</c>, <c>Upgrade</c>, <c>TE</c>,
+    /// <c>Date</c>, <c>Server</c> and the CORS fields (<c>Access-Control-*</c>, from the mount's
+    /// <c>Cors</c> settings); and, on a stream (<see cref="OpenStream"/>), <c>Cache-Control</c>,
+    /// <c>X-Accel-Buffering</c> and <c>Retry-After</c>. A reply may carry <c>Cache-Control</c>,
+    /// <c>Retry-After</c>, <c>Location</c>, <c>Set-Cookie</c> and the like.
+    /// </remarks>
+    /// <param name="name">The field name, such as <c>Cache-Control</c>.</param>
+    /// <param name="value">The field value.</param>
+    /// <returns>A new response: this one with the field added after those it has.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="name"/> or <paramref name="value"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">The name or the value is not allowed (the message says why).</exception>
+    public SseResponse WithHeader(string name, string value)
+    {
+        ResponseHeaderRules.Check(name, value, eventStream: IsStream);
+        KeyValuePair<string, string>[] headers = new KeyValuePair<string, string>[_headers.Count + 1];
+        _headers.CopyTo(headers, 0);
+        headers[^1] = new(name, value);
+        return new SseResponse(this, new ReadOnlyCollection<KeyValuePair<string, string>>(headers));
+    }
 }

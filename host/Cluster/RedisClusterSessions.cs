@@ -416,7 +416,7 @@ internal sealed partial class RedisClusterSessions : IClusterSessions, IHostedSe
         {
             null => new ForwardedResponse(500, "text/plain; charset=utf-8", $"The service at {mount.Path} gave no answer.\n"),
             { IsStream: true } => new ForwardedResponse(400, "text/plain; charset=utf-8", "This request opens a stream: send it with Accept: text/event-stream.\n"),
-            _ => new ForwardedResponse(answer.StatusCode, answer.ContentType, answer.Body),
+            _ => new ForwardedResponse(answer.StatusCode, answer.ContentType, answer.Body, answer.Headers),
         };
     }
 

@@ -71,7 +71,7 @@ internal sealed partial class MountDispatcher
             return;
         }
 
-        await WriteAnswerAsync(exchange, mount, answer.StatusCode, answer.ContentType, answer.Body).ConfigureAwait(false);
+        await WriteAnswerAsync(exchange, mount, answer.StatusCode, answer.ContentType, answer.Body, answer.Headers).ConfigureAwait(false);
     }
 
     /// <remarks>
@@ -169,21 +169,24 @@ internal sealed partial class MountDispatcher
         {
             // HEAD gets the stream's headers and nothing else: no session, no plugin callback,
             // and the connection is free for its next request at once.
+            PluginHeaders.AddTo(exchange, answer.Headers);
             return exchange.StartEventStreamAsync();
         }
 
         return answer.IsStream
             ? _streams.RunAsync(exchange, mount, service, request, answer, slotHeld, credentials)
-            : WriteAnswerAsync(exchange, mount, answer.StatusCode, answer.ContentType, answer.Body);
+            : WriteAnswerAsync(exchange, mount, answer.StatusCode, answer.ContentType, answer.Body, answer.Headers);
     }
 
     /// <summary>
     /// Writes a plugin's plain answer as HTTP allows it: a final status (200 to 599; anything else
     /// is the plugin's fault: 500 and a log line), and no body after 204 or 304, whatever the
-    /// plugin gave (on the direct path a body there would read as a second response), and a
-    /// content type that is a valid header value (else 500 and a log line: no header injection).
+    /// plugin gave (on the direct path a body there would read as a second response), a content
+    /// type that is a valid header value (else 500 and a log line: no header injection); with the
+    /// header fields the plugin added, unless the answer is the host's 500 instead.
     /// </summary>
-    private Task WriteAnswerAsync(IStreamExchange exchange, Mount mount, int statusCode, string contentType, string? body)
+    private Task WriteAnswerAsync(IStreamExchange exchange, Mount mount, int statusCode, string contentType, string? body,
+        IReadOnlyList<KeyValuePair<string, string>>? headers)
     {
         if (statusCode is < 200 or > 599)
         {
@@ -193,11 +196,12 @@ internal sealed partial class MountDispatcher
 
         if (body is not null && !HeaderValues.IsValid(contentType))
         {
-            // The same answer both ways in (Kestrel would refuse the value with an empty 500).
+            // Refused before the plugin's own fields go on: the 500 is the host's answer, the same both ways in.
             LogInvalidContentType(_logger, mount.Path, statusCode, mount.Runtime.PluginName);
             return WriteErrorAsync(exchange, StatusCodes.Status500InternalServerError, "The service answered with an invalid content type.");
         }
 
+        PluginHeaders.AddTo(exchange, headers);
         return statusCode is StatusCodes.Status204NoContent or StatusCodes.Status304NotModified
             ? exchange.WriteTextAsync(statusCode, contentType, null)
             : exchange.WriteTextAsync(statusCode, contentType, body);

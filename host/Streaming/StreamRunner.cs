@@ -46,11 +46,15 @@ internal sealed partial class StreamRunner
         return false;
     }
 
-    /// <summary>Runs a stream; <paramref name="slotHeld"/> says whether the caller already took its slot.</summary>
+    /// <summary>
+    /// Runs the stream a plugin opened (<paramref name="opening"/>, with its client's state, its
+    /// topics and its header fields); <paramref name="slotHeld"/> says whether the caller already took its slot.
+    /// </summary>
     /// <remarks>
     /// With <paramref name="credentials"/> that expire, the stream ends then (<c>auth-expired</c>
     /// first); with a ticket, the stream resumes the ticket's session, or ties the ticket to the
-    /// session it opens.
+    /// session it opens. A stream refused here, over the limits, is the host's answer: it does
+    /// not carry the plugin's header fields.
     /// </remarks>
     public Task RunAsync(IStreamExchange exchange, Mount mount, ISseService service, SseRequest request, SseResponse opening, bool slotHeld,
         Credentials? credentials = null) =>
@@ -87,6 +91,7 @@ internal sealed partial class StreamRunner
     {
         // The headers go out first: if the client is already gone, no session is created or
         // taken over, so none is left without a connection or a grace timer.
+        PluginHeaders.AddTo(exchange, opening.Headers);
         Task started = exchange.StartEventStreamAsync();
         return started.IsCompletedSuccessfully
             ? ServeStarted(exchange, mount, service, request, opening, credentials)

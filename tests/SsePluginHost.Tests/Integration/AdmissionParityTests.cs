@@ -19,7 +19,8 @@ namespace SsePluginHost.Tests.Integration;
 /// transport legitimately changes is left out (<c>Date</c>, <c>Connection</c>,
 /// <c>Transfer-Encoding</c>, <c>Content-Length</c>, <c>Keep-Alive</c>, <c>Server</c>), and so
 /// must the start of the answer: the first event's type, a refusal's retry and comment, or a
-/// text body.
+/// text body. The same holds for what a plugin answers past admission, with its own header
+/// fields (<c>SseResponse.WithHeader</c>).
 /// </summary>
 public sealed class AdmissionParityTests(ITestOutputHelper output)
 {
@@ -62,6 +63,10 @@ public sealed class AdmissionParityTests(ITestOutputHelper output)
 
     private const string OneOpenPerAddress = """
         { "/echo": { "Plugin": "Faulty", "Type": "EchoService", "RetryMilliseconds": 2500, "RateLimits": { "StreamOpensPerSecond": 0.1, "StreamOpensBurst": 1, "RequestsPerSecond": 0.1 } } }
+        """;
+
+    private const string HeaderMounts = """
+        { "/h": { "Plugin": "Faulty", "Type": "HeadersService", "RetryMilliseconds": 2500 } }
         """;
 
     private const string OneStreamOnTheHost = """{ "Streams": { "MaxStreams": 1 } }""";
@@ -160,6 +165,19 @@ public sealed class AdmissionParityTests(ITestOutputHelper output)
         new("rate limit: one request per 10 s with one stream opened",
             Request("GET", "/echo", LocalHost, EventStream), 200, Answer.RetryLater, Lane.FastLane, Services: OneOpenPerAddress, HoldOneStream: true,
             Body: ": over the limit of requests per second, retry later\nretry: 2500\n\n"),
+        new("plugin header fields on a stream",
+            Request("GET", "/h?answer=stream&h1=X-Room:%20lobby&h2=Link:%20%3C/a.css%3E;%20rel=preload&h3=x-room:%20hall", LocalHost, EventStream),
+            200, Answer.Stream, Lane.FastLane, Services: HeaderMounts),
+        new("plugin header fields on a reply to an EventSource request",
+            Request("GET", "/h?h1=Cache-Control:%20no-store&h2=Set-Cookie:%20a=1&h3=Set-Cookie:%20b=2&h4=Retry-After:%2030", LocalHost, EventStream),
+            200, Answer.Text, Lane.FastLane, Services: HeaderMounts, Body: "ok"),
+        new("plugin header fields on a plain reply",
+            Request("GET", "/h?h1=Cache-Control:%20no-store&h2=Location:%20/elsewhere", LocalHost), 200, Answer.Text, Lane.AspNetCore, Services: HeaderMounts, Body: "ok"),
+        new("HEAD of a plugin stream with header fields",
+            Request("HEAD", "/h?answer=stream&h1=X-Room:%20lobby", LocalHost, EventStream), 200, Answer.HeadOnly, Lane.AspNetCore, Services: HeaderMounts),
+        new("plugin header field with CR LF in its value (refused by WithHeader)",
+            Request("GET", "/h?answer=stream&h1=X-Fine:%201&h2=X-Evil:%20a%0D%0ASet-Cookie:%20injected=1", LocalHost, EventStream),
+            500, Answer.Text, Lane.FastLane, Services: HeaderMounts, Body: "The service at /h failed to handle the request.\n"),
         new("no mount at the path, EventSource GET",
             Request("GET", "/nowhere", LocalHost, EventStream), 404, Answer.Text, Lane.AspNetCore,
             Body: "Nothing is mounted at /nowhere; GET / lists the mounts.\n"),

@@ -182,6 +182,28 @@ public sealed class ClusterSessionTests(RedisFixture redis)
         Assert.Contains("/chat\tChat\t1 clients\t0 dropped as slow\t3 clients on all hosts", await http.GetStringAsync("/"), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_request_the_host_that_has_the_session_answers_keeps_the_plugins_header_fields()
+    {
+        await using HostCluster cluster = await HostCluster.StartAsync(redis.Server, 2,
+            services: """{ "/h": { "Plugin": "Faulty", "Type": "HeadersService" } }""", plugin: "Faulty");
+        await using SseStream client = await SseStream.OpenAsync(new Uri(cluster.Addresses[0], "/h?answer=stream"));
+        using HttpClient other = new() { BaseAddress = cluster.Addresses[1] };
+
+        // The plugin on the first host answers (only it saw the client connect), with its fields.
+        (string body, string[] traces) = await Eventually.ValueAsync(
+            async () =>
+            {
+                using HttpResponseMessage reply = await other.GetAsync($"/h?session={client.SessionId}&answer=connected&h1=X-Trace:%20a&h2=X-Trace:%20b");
+                Assert.Equal(HttpStatusCode.OK, reply.StatusCode);
+                return (await reply.Content.ReadAsStringAsync(), reply.Headers.TryGetValues("X-Trace", out IEnumerable<string>? values) ? values.ToArray() : []);
+            },
+            answer => answer.Item1.Length > 0,
+            Patience);
+        Assert.Equal(client.SessionId, body);
+        Assert.Equal(["a", "b"], traces);
+    }
+
     private static string Upstream(HttpResponseMessage response) =>
         response.Headers.TryGetValues("X-Upstream", out IEnumerable<string>? values) ? values.Single() : throw new InvalidOperationException("nginx sent no X-Upstream header.");
 

@@ -1,0 +1,167 @@
+using SsePluginHost.Abstractions;
+
+namespace SsePluginHost.Tests.Unit;
+
+/// <summary>
+/// The contract's 1.1 additions to <see cref="SseResponse"/>: header fields of the plugin's own,
+/// added to a copy and checked when added.
+/// </summary>
+public sealed class SseResponseTests
+{
+    public static TheoryData<string> EveryKind => ["text", "stream"];
+
+    [Fact]
+    public void WithHeader_gives_a_copy_with_the_field_added_and_leaves_the_original_as_it_was()
+    {
+        SseResponse original = SseResponse.Text(201, "made");
+
+        SseResponse one = original.WithHeader("Cache-Control", "no-store");
+        SseResponse two = one.WithHeader("X-Trace", "a").WithHeader("x-trace", "b");
+
+        Assert.Empty(original.Headers);
+        Assert.Equal(new[] { F("Cache-Control", "no-store") }, one.Headers);
+        Assert.Equal(new[] { F("Cache-Control", "no-store"), F("X-Trace", "a"), F("x-trace", "b") }, two.Headers);
+        Assert.Equal((201, "made", "text/plain; charset=utf-8", false), (two.StatusCode, two.Body, two.ContentType, two.IsStream));
+    }
+
+    [Fact]
+    public void WithHeader_keeps_what_a_stream_is()
+    {
+        object state = new();
+        SseResponse stream = SseResponse.OpenStream(state).WithHeader("X-Room", "lobby");
+        SseResponse following = SseResponse.OpenStreamFollowing(state, ["lobby", "news"]).WithHeader("X-Room", "lobby");
+
+        Assert.True(stream.IsStream);
+        Assert.Same(state, stream.State);
+        Assert.Equal("text/event-stream", stream.ContentType);
+        Assert.True(following.IsStream);
+        Assert.Same(state, following.State);
+        Assert.Equal(["lobby", "news"], following.Topics);
+    }
+
+    [Fact]
+    public void The_header_fields_cannot_be_changed_through_a_cast()
+    {
+        SseResponse answer = SseResponse.Text(200, "ok").WithHeader("X-A", "1");
+
+        Assert.Throws<NotSupportedException>(() => ((IList<KeyValuePair<string, string>>)answer.Headers).Add(new("X-B", "2")));
+        Assert.Throws<NotSupportedException>(() => ((IList<KeyValuePair<string, string>>)answer.Headers)[0] = new("X-A", "1\r\nX-B: 2"));
+        Assert.Throws<NotSupportedException>(() => ((IList<KeyValuePair<string, string>>)SseResponse.NoContent().Headers).Add(new("X-B", "2")));
+        Assert.Equal(new[] { F("X-A", "1") }, answer.Headers);
+    }
+
+    [Fact]
+    public void The_factories_of_1_0_give_no_header_fields()
+    {
+        foreach (SseResponse answer in new[] { SseResponse.OpenStream(), SseResponse.Text(200, "x"), SseResponse.Content(200, "application/json", "{}"),
+            SseResponse.Html("<p>"), SseResponse.NoContent(), SseResponse.NotFound("x"), SseResponse.BadRequest("x") })
+        {
+            Assert.Empty(answer.Headers);
+        }
+    }
+
+    [Theory]
+    [InlineData("", "must not be empty")]
+    [InlineData("X Trace", "U+0020 at index 1")]
+    [InlineData("X-Trace:", "':' at index 7")]
+    [InlineData("X-Evil\r\nSet-Cookie", "U+000D at index 6")]
+    [InlineData("X-Evil\nSet-Cookie", "U+000A at index 6")]
+    [InlineData("X\0", "U+0000 at index 1")]
+    [InlineData("X-Caf\u00e9", "U+00E9 at index 5")]
+    [InlineData("(comment)", "'(' at index 0")]
+    public void A_name_that_is_not_an_HTTP_token_is_refused_with_why_and_without_repeating_it(string name, string why)
+    {
+        SseResponse answer = SseResponse.Text(200, "ok");
+
+        ArgumentException refused = Assert.Throws<ArgumentException>(() => answer.WithHeader(name, "v"));
+
+        Assert.Equal("name", refused.ParamName);
+        Assert.Contains(why, refused.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("Set-Cookie", refused.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain('\r', refused.Message);
+        Assert.DoesNotContain('\n', refused.Message);
+        Assert.Empty(answer.Headers);
+    }
+
+    [Theory]
+    [InlineData("a\r\nSet-Cookie: injected=1", "U+000D at index 1")]
+    [InlineData("a\nSet-Cookie: injected=1", "U+000A at index 1")]
+    [InlineData("a\rb", "U+000D at index 1")]
+    [InlineData("a\0", "U+0000 at index 1")]
+    [InlineData("\u007f", "U+007F at index 0")]
+    [InlineData("\u001b[31m", "U+001B at index 0")]
+    [InlineData("caf\u00e9", "U+00E9 at index 3")]
+    public void A_value_with_CR_LF_NUL_another_control_character_or_non_ASCII_is_refused(string value, string why)
+    {
+        ArgumentException refused = Assert.Throws<ArgumentException>(() => SseResponse.Text(200, "ok").WithHeader("X-Trace", value));
+
+        Assert.Equal("value", refused.ParamName);
+        Assert.Contains("The value of the header field X-Trace has " + why, refused.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("injected", refused.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("a b\tc")]
+    [InlineData("</style.css>; rel=preload; as=style")]
+    [InlineData("id=1; Path=/; HttpOnly; SameSite=Strict")]
+    public void Visible_ASCII_spaces_and_tabs_are_a_value(string value) =>
+        Assert.Equal(value, SseResponse.Text(200, "ok").WithHeader("X-Trace", value).Headers[0].Value);
+
+    [Theory]
+    [InlineData("Content-Type", "text")]
+    [InlineData("content-type", "stream")]
+    [InlineData("Content-Length", "text")]
+    [InlineData("Content-Encoding", "text")]
+    [InlineData("Transfer-Encoding", "stream")]
+    [InlineData("Trailer", "text")]
+    [InlineData("Connection", "text")]
+    [InlineData("connection", "stream")]
+    [InlineData("Proxy-Connection", "text")]
+    [InlineData("Upgrade", "text")]
+    [InlineData("TE", "text")]
+    [InlineData("Date", "stream")]
+    [InlineData("Server", "text")]
+    [InlineData("Access-Control-Allow-Origin", "text")]
+    [InlineData("access-control-allow-credentials", "stream")]
+    [InlineData("Cache-Control", "stream")]
+    [InlineData("X-Accel-Buffering", "stream")]
+    [InlineData("Retry-After", "stream")]
+    public void A_field_the_host_sets_itself_is_refused_with_why(string name, string kind)
+    {
+        SseResponse answer = Of(kind);
+
+        ArgumentException refused = Assert.Throws<ArgumentException>(() => answer.WithHeader(name, "x"));
+
+        Assert.Equal("name", refused.ParamName);
+        Assert.StartsWith($"The header field {name} is the host's: ", refused.Message, StringComparison.Ordinal);
+        Assert.Empty(answer.Headers);
+    }
+
+    [Theory]
+    [InlineData("Cache-Control", "no-store")]
+    [InlineData("X-Accel-Buffering", "yes")]
+    [InlineData("Retry-After", "30")]
+    [InlineData("Location", "/elsewhere")]
+    [InlineData("Set-Cookie", "a=1")]
+    [InlineData("Vary", "Accept")]
+    [InlineData("WWW-Authenticate", "Basic")]
+    public void A_reply_may_carry_fields_the_host_sets_only_on_streams(string name, string value) =>
+        Assert.Equal(new[] { F(name, value) }, SseResponse.Text(200, "ok").WithHeader(name, value).Headers);
+
+    [Theory]
+    [MemberData(nameof(EveryKind))]
+    public void Null_is_refused(string kind)
+    {
+        Assert.Throws<ArgumentNullException>(() => Of(kind).WithHeader(null!, "v"));
+        Assert.Throws<ArgumentNullException>(() => Of(kind).WithHeader("X-A", null!));
+    }
+
+    private static KeyValuePair<string, string> F(string name, string value) => new(name, value);
+
+    private static SseResponse Of(string kind) => kind switch
+    {
+        "stream" => SseResponse.OpenStream(),
+        _ => SseResponse.Text(200, "ok"),
+    };
+}
