@@ -36,18 +36,18 @@ internal static class ResponseHeaderRules
         ["Server"] = "the host decides it.",
     };
 
-    /// <summary>The fields the host sets on every event stream.</summary>
+    /// <summary>The fields the host sets on every event stream (and on a stream told to retry later).</summary>
     private static readonly Dictionary<string, string> StreamFields = new(StringComparer.OrdinalIgnoreCase)
     {
         ["Cache-Control"] = "the host sets it on every event stream.",
         ["X-Accel-Buffering"] = "the host sets it on every event stream.",
-        ["Retry-After"] = "the host sets it when a stream is told to retry later.",
+        ["Retry-After"] = "the host sets it when a stream is told to retry later (give the delay to SseResponse.RetryLater).",
     };
 
     /// <summary>Throws unless a plugin may add this field to an answer of this kind.</summary>
     /// <param name="name">The field name.</param>
     /// <param name="value">The field value.</param>
-    /// <param name="eventStream">Whether the answer is an event stream.</param>
+    /// <param name="eventStream">Whether the answer is, or may be, an event stream (a stream, or a stream told to retry later).</param>
     public static void Check(string name, string value, bool eventStream)
     {
         ArgumentNullException.ThrowIfNull(name);

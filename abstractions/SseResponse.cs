@@ -3,11 +3,14 @@ using System.Collections.ObjectModel;
 namespace SsePluginHost.Abstractions;
 
 /// <summary>
-/// What a service answers to a request: open an event stream, or reply with a status and a body;
-/// either with header fields of the plugin's own (<see cref="WithHeader"/>).
+/// What a service answers to a request: open an event stream, reply with a status and a body, or
+/// ask the client to come back later (<see cref="RetryLater()"/>); any of them with header fields
+/// of the plugin's own (<see cref="WithHeader"/>).
 /// </summary>
 public sealed class SseResponse
 {
+    private const string PlainText = "text/plain; charset=utf-8";
+
     // Read-only: a plugin that casts it cannot change a field once it was checked.
     private readonly ReadOnlyCollection<KeyValuePair<string, string>> _headers = ReadOnlyCollection<KeyValuePair<string, string>>.Empty;
 
@@ -20,10 +23,19 @@ public sealed class SseResponse
         State = state;
     }
 
+    private SseResponse(TimeSpan? retryAfter, string? reason)
+        : this(false, 503, reason, PlainText, null)
+    {
+        IsRetryLater = true;
+        RetryAfter = retryAfter;
+    }
+
     private SseResponse(SseResponse original, ReadOnlyCollection<KeyValuePair<string, string>> headers)
         : this(original.IsStream, original.StatusCode, original.Body, original.ContentType, original.State)
     {
         Topics = original.Topics;
+        IsRetryLater = original.IsRetryLater;
+        RetryAfter = original.RetryAfter;
         _headers = headers;
     }
 
@@ -41,6 +53,21 @@ public sealed class SseResponse
 
     /// <summary>The initial <see cref="ISseClient.State"/> of a stream's client.</summary>
     public object? State { get; }
+
+    /// <summary>
+    /// Whether this answer refuses the request for now and asks the client to try again later
+    /// (<see cref="RetryLater()"/>); its <see cref="StatusCode"/> is then 503 and its
+    /// <see cref="Body"/> the reason given, what a request other than an EventSource one gets.
+    /// Since 1.1.
+    /// </summary>
+    public bool IsRetryLater { get; }
+
+    /// <summary>
+    /// How long the client is asked to wait, for <see cref="IsRetryLater"/>; <see langword="null"/>
+    /// for the mount's own delay (its <c>RetryMilliseconds</c>, at least a second), and for every
+    /// other answer. Since 1.1.
+    /// </summary>
+    public TimeSpan? RetryAfter { get; }
 
     /// <summary>
     /// The header fields the plugin added (<see cref="WithHeader"/>), in the order added, names as
@@ -126,6 +153,45 @@ public sealed class SseResponse
     public static SseResponse BadRequest(string message) => Text(400, message);
 
     /// <summary>
+    /// Refuses the request for now and asks the client to come back later, with the mount's own
+    /// delay (its <c>RetryMilliseconds</c>, at least a second). Since 1.1.
+    /// </summary>
+    /// <remarks>
+    /// An EventSource request (<see cref="SseRequest.AcceptsEventStream"/>) gets what the host
+    /// answers when a mount is over its stream limit: <c>200</c> <c>text/event-stream</c> with
+    /// <c>Retry-After</c>, a comment with the reason and a <c>retry:</c> field, and the end of the
+    /// stream, so that the browser reconnects after the delay (on any other status an
+    /// EventSource gives up for good). Any other request gets <c>503</c> with <c>Retry-After</c>
+    /// (the delay in whole seconds, rounded up) and the reason as its plain-text body. No
+    /// session is opened and <see cref="ISseService.OnClientConnected"/> is not called.
+    /// </remarks>
+    /// <returns>The response.</returns>
+    public static SseResponse RetryLater() => new(retryAfter: null, reason: null);
+
+    /// <summary>Refuses the request for now and asks the client to come back after <paramref name="delay"/>. Since 1.1.</summary>
+    /// <remarks>Answered as <see cref="RetryLater()"/> says.</remarks>
+    /// <param name="delay">How long the client is to wait: from one second to one hour.</param>
+    /// <returns>The response.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="delay"/> is under a second or over an hour.</exception>
+    public static SseResponse RetryLater(TimeSpan delay) => new(CheckDelay(delay), null);
+
+    /// <summary>Refuses the request for now, saying why, and asks the client to come back later, with the mount's own delay. Since 1.1.</summary>
+    /// <remarks>Answered as <see cref="RetryLater()"/> says.</remarks>
+    /// <param name="reason">Why, in one line, for the client (in the stream's comment, or as the body of the 503).</param>
+    /// <returns>The response.</returns>
+    /// <exception cref="ArgumentException"><paramref name="reason"/> is empty, or holds CR, LF, NUL or another control character.</exception>
+    public static SseResponse RetryLater(string reason) => new(null, CheckReason(reason));
+
+    /// <summary>Refuses the request for now, saying why, and asks the client to come back after <paramref name="delay"/>. Since 1.1.</summary>
+    /// <remarks>Answered as <see cref="RetryLater()"/> says.</remarks>
+    /// <param name="delay">How long the client is to wait: from one second to one hour.</param>
+    /// <param name="reason">Why, in one line, for the client (in the stream's comment, or as the body of the 503).</param>
+    /// <returns>The response.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="delay"/> is under a second or over an hour.</exception>
+    /// <exception cref="ArgumentException"><paramref name="reason"/> is empty, or holds CR, LF, NUL or another control character.</exception>
+    public static SseResponse RetryLater(TimeSpan delay, string reason) => new(CheckDelay(delay), CheckReason(reason));
+
+    /// <summary>
     /// A copy of this answer with one more header field, such as
     /// <c>SseResponse.Text(200, "ok").WithHeader("Cache-Control", "no-store")</c>; this one is
     /// left as it is. Call it again for more fields; a name may be given more than once (each
@@ -138,7 +204,8 @@ public sealed class SseResponse
     /// <c>Content-Length</c>, <c>Content-Encoding</c>, <c>Transfer-Encoding</c>, <c>Trailer</c>,
     /// <c>Connection</c>, <c>Keep-Alive</c>, <c>Proxy-Connection</c>, <c>Upgrade</c>, <c>TE</c>,
     /// <c>Date</c>, <c>Server</c> and the CORS fields (<c>Access-Control-*</c>, from the mount's
-    /// <c>Cors</c> settings); and, on a stream (<see cref="OpenStream"/>), <c>Cache-Control</c>,
+    /// <c>Cors</c> settings); and, on a stream (<see cref="OpenStream"/>) or a
+    /// <see cref="RetryLater()"/> (which may be one), <c>Cache-Control</c>,
     /// <c>X-Accel-Buffering</c> and <c>Retry-After</c>. A reply may carry <c>Cache-Control</c>,
     /// <c>Retry-After</c>, <c>Location</c>, <c>Set-Cookie</c> and the like.
     /// </remarks>
@@ -149,10 +216,31 @@ public sealed class SseResponse
     /// <exception cref="ArgumentException">The name or the value is not allowed (the message says why).</exception>
     public SseResponse WithHeader(string name, string value)
     {
-        ResponseHeaderRules.Check(name, value, eventStream: IsStream);
+        ResponseHeaderRules.Check(name, value, eventStream: IsStream || IsRetryLater);
         KeyValuePair<string, string>[] headers = new KeyValuePair<string, string>[_headers.Count + 1];
         _headers.CopyTo(headers, 0);
         headers[^1] = new(name, value);
         return new SseResponse(this, new ReadOnlyCollection<KeyValuePair<string, string>>(headers));
+    }
+
+    private static TimeSpan CheckDelay(TimeSpan delay)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(delay, TimeSpan.FromSeconds(1));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(delay, TimeSpan.FromHours(1));
+        return delay;
+    }
+
+    private static string CheckReason(string reason)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(reason);
+        foreach (char c in reason)
+        {
+            if (char.IsControl(c))
+            {
+                throw new ArgumentException("A reason to retry later is one line of text: no CR, LF, NUL or other control character.", nameof(reason));
+            }
+        }
+
+        return reason;
     }
 }

@@ -415,6 +415,8 @@ internal sealed partial class RedisClusterSessions : IClusterSessions, IHostedSe
         return answer switch
         {
             null => new ForwardedResponse(500, "text/plain; charset=utf-8", $"The service at {mount.Path} gave no answer.\n"),
+            { IsRetryLater: true } => new ForwardedResponse(StatusCodes.Status503ServiceUnavailable, "text/plain; charset=utf-8", PluginRetryLater.Body(answer, mount),
+                answer.Headers, PluginRetryLater.Seconds(PluginRetryLater.Delay(answer, mount))),
             { IsStream: true } => new ForwardedResponse(400, "text/plain; charset=utf-8", "This request opens a stream: send it with Accept: text/event-stream.\n"),
             _ => new ForwardedResponse(answer.StatusCode, answer.ContentType, answer.Body, answer.Headers),
         };

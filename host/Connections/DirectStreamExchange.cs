@@ -100,13 +100,13 @@ internal sealed class DirectStreamExchange(ConnectionContext connection, string?
         await Output.FlushAsync(Aborted).ConfigureAwait(false);
     }
 
-    public async Task RefuseWithRetryAsync(Mount mount, string why)
+    public async Task RefuseWithRetryAsync(Mount mount, string why, TimeSpan? delay = null)
     {
         mount.Metrics.Refused(mount.Path);
-        int seconds = (int)Math.Ceiling(mount.RefusalRetry.TotalSeconds);
+        int seconds = PluginRetryLater.Seconds(delay ?? mount.RefusalRetry);
         WriteHead(Output, EventStreamHead, "Retry-After: " + seconds.ToString(CultureInfo.InvariantCulture) + "\r\n");
         Output.Write(Encoding.UTF8.GetBytes($": {why}, retry later\n"));
-        Output.Write(mount.RefusalRetryFrame.Span);
+        Output.Write(delay is { } given ? SseFramer.Retry(given) : mount.RefusalRetryFrame.Span);
         await Output.FlushAsync(Aborted).ConfigureAwait(false);
     }
 

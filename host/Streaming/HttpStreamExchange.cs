@@ -49,14 +49,15 @@ internal sealed class HttpStreamExchange(HttpContext context) : IStreamExchange
         return context.Response.WriteAsync(text, Encoding.UTF8, context.RequestAborted);
     }
 
-    public async Task RefuseWithRetryAsync(Mount mount, string why)
+    public async Task RefuseWithRetryAsync(Mount mount, string why, TimeSpan? delay = null)
     {
         mount.Metrics.Refused(mount.Path);
         SetEventStreamHeaders(context);
-        int seconds = (int)Math.Ceiling(mount.RefusalRetry.TotalSeconds);
+        int seconds = PluginRetryLater.Seconds(delay ?? mount.RefusalRetry);
         context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
         await context.Response.WriteAsync($": {why}, retry later\n", context.RequestAborted).ConfigureAwait(false);
-        await context.Response.BodyWriter.WriteAsync(mount.RefusalRetryFrame, context.RequestAborted).ConfigureAwait(false);
+        await context.Response.BodyWriter.WriteAsync(delay is { } given ? SseFramer.Retry(given) : mount.RefusalRetryFrame, context.RequestAborted)
+            .ConfigureAwait(false);
     }
 
     private static void SetEventStreamHeaders(HttpContext context)

@@ -39,7 +39,8 @@ internal interface IStreamExchange
 
     /// <summary>
     /// Answers a stream that cannot be served now: a 200 event stream that carries only a retry
-    /// delay and ends (an EventSource gives up for good on any other status).
+    /// delay and ends (an EventSource gives up for good on any other status). The delay is the
+    /// mount's for refusals (<see cref="Mount.RefusalRetry"/>) unless <paramref name="delay"/> is given.
     /// </summary>
-    Task RefuseWithRetryAsync(Mount mount, string why);
+    Task RefuseWithRetryAsync(Mount mount, string why, TimeSpan? delay = null);
 }

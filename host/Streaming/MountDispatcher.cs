@@ -71,7 +71,7 @@ internal sealed partial class MountDispatcher
             return;
         }
 
-        await WriteAnswerAsync(exchange, mount, answer.StatusCode, answer.ContentType, answer.Body, answer.Headers).ConfigureAwait(false);
+        await WriteAnswerAsync(exchange, mount, answer.StatusCode, answer.ContentType, answer.Body, answer.Headers, answer.RetryAfterSeconds).ConfigureAwait(false);
     }
 
     /// <remarks>
@@ -165,6 +165,11 @@ internal sealed partial class MountDispatcher
             return WriteErrorAsync(exchange, StatusCodes.Status500InternalServerError, $"The service at {mount.Path} gave no answer.");
         }
 
+        if (answer.IsRetryLater)
+        {
+            return RetryLaterAsync(exchange, mount, request, answer);
+        }
+
         if (answer.IsStream && HttpMethods.IsHead(request.Method))
         {
             // HEAD gets the stream's headers and nothing else: no session, no plugin callback,
@@ -179,6 +184,22 @@ internal sealed partial class MountDispatcher
     }
 
     /// <summary>
+    /// The plugin refused the request for now (<see cref="SseResponse.RetryLater()"/>): an
+    /// EventSource request is told to retry, as a stream over the mount's limit is (no session,
+    /// no plugin callback), any other request gets 503 with <c>Retry-After</c> and the reason.
+    /// </summary>
+    private Task RetryLaterAsync(IStreamExchange exchange, Mount mount, SseRequest request, SseResponse answer)
+    {
+        TimeSpan delay = PluginRetryLater.Delay(answer, mount);
+        LogRetryLater(_logger, mount.Path, request.AcceptsEventStream, (long)delay.TotalMilliseconds, mount.Runtime.PluginName);
+        PluginHeaders.AddTo(exchange, answer.Headers);
+        return request.AcceptsEventStream
+            ? exchange.RefuseWithRetryAsync(mount, PluginRetryLater.Why(answer), answer.RetryAfter)
+            : exchange.WriteTextAsync(StatusCodes.Status503ServiceUnavailable, "text/plain; charset=utf-8", PluginRetryLater.Body(answer, mount),
+                PluginRetryLater.Seconds(delay));
+    }
+
+    /// <summary>
     /// Writes a plugin's plain answer as HTTP allows it: a final status (200 to 599; anything else
     /// is the plugin's fault: 500 and a log line), and no body after 204 or 304, whatever the
     /// plugin gave (on the direct path a body there would read as a second response), a content
@@ -186,7 +207,7 @@ internal sealed partial class MountDispatcher
     /// header fields the plugin added, unless the answer is the host's 500 instead.
     /// </summary>
     private Task WriteAnswerAsync(IStreamExchange exchange, Mount mount, int statusCode, string contentType, string? body,
-        IReadOnlyList<KeyValuePair<string, string>>? headers)
+        IReadOnlyList<KeyValuePair<string, string>>? headers, int? retryAfterSeconds = null)
     {
         if (statusCode is < 200 or > 599)
         {
@@ -203,8 +224,8 @@ internal sealed partial class MountDispatcher
 
         PluginHeaders.AddTo(exchange, headers);
         return statusCode is StatusCodes.Status204NoContent or StatusCodes.Status304NotModified
-            ? exchange.WriteTextAsync(statusCode, contentType, null)
-            : exchange.WriteTextAsync(statusCode, contentType, body);
+            ? exchange.WriteTextAsync(statusCode, contentType, null, retryAfterSeconds)
+            : exchange.WriteTextAsync(statusCode, contentType, body, retryAfterSeconds);
     }
 
     private Task FailAsync(IStreamExchange exchange, Mount mount, SseRequest request, Exception ex)
@@ -219,6 +240,9 @@ internal sealed partial class MountDispatcher
 
     [LoggerMessage(EventId = 97, Level = LogLevel.Warning, Message = "{Path}: the plugin has {Limit} requests in hand (MaxConcurrentRequests); {Refused} more answered at once as busy since the last such line (plugin {Plugin})")]
     private static partial void LogBusy(ILogger logger, string path, int limit, long refused, string plugin);
+
+    [LoggerMessage(EventId = 28, Level = LogLevel.Debug, Message = "{Path}: the plugin asked the client to retry later (EventSource request: {EventSource}, retry in {DelayMilliseconds} ms; plugin {Plugin})")]
+    private static partial void LogRetryLater(ILogger logger, string path, bool eventSource, long delayMilliseconds, string plugin);
 
     [LoggerMessage(EventId = 29, Level = LogLevel.Error, Message = "{Path}: the plugin answered {StatusCode} with a content type that is not a valid header value (CR, LF, another control character or non-ASCII); answered 500 (plugin {Plugin})")]
     private static partial void LogInvalidContentType(ILogger logger, string path, int statusCode, string plugin);

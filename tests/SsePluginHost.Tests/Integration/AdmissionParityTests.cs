@@ -19,8 +19,8 @@ namespace SsePluginHost.Tests.Integration;
 /// transport legitimately changes is left out (<c>Date</c>, <c>Connection</c>,
 /// <c>Transfer-Encoding</c>, <c>Content-Length</c>, <c>Keep-Alive</c>, <c>Server</c>), and so
 /// must the start of the answer: the first event's type, a refusal's retry and comment, or a
-/// text body. The same holds for what a plugin answers past admission, with its own header
-/// fields (<c>SseResponse.WithHeader</c>).
+/// text body. The same holds for what a plugin answers past admission: its own header fields
+/// (<c>SseResponse.WithHeader</c>) and its <c>SseResponse.RetryLater</c>.
 /// </summary>
 public sealed class AdmissionParityTests(ITestOutputHelper output)
 {
@@ -178,6 +178,12 @@ public sealed class AdmissionParityTests(ITestOutputHelper output)
         new("plugin header field with CR LF in its value (refused by WithHeader)",
             Request("GET", "/h?answer=stream&h1=X-Fine:%201&h2=X-Evil:%20a%0D%0ASet-Cookie:%20injected=1", LocalHost, EventStream),
             500, Answer.Text, Lane.FastLane, Services: HeaderMounts, Body: "The service at /h failed to handle the request.\n"),
+        new("plugin asks an EventSource request to retry later",
+            Request("GET", "/h?answer=retry&reason=down%20for%20maintenance&h1=X-Trace:%20t1", LocalHost, EventStream),
+            200, Answer.RetryLater, Lane.FastLane, Services: HeaderMounts, Body: ": down for maintenance, retry later\nretry: 2500\n\n"),
+        new("plugin asks a plain request to retry later",
+            Request("GET", "/h?answer=retry&reason=down%20for%20maintenance&h1=X-Trace:%20t1", LocalHost), 503, Answer.Text, Lane.AspNetCore,
+            Services: HeaderMounts, Body: "down for maintenance\n"),
         new("no mount at the path, EventSource GET",
             Request("GET", "/nowhere", LocalHost, EventStream), 404, Answer.Text, Lane.AspNetCore,
             Body: "Nothing is mounted at /nowhere; GET / lists the mounts.\n"),

@@ -183,10 +183,10 @@ public sealed class ClusterSessionTests(RedisFixture redis)
     }
 
     [Fact]
-    public async Task A_request_the_host_that_has_the_session_answers_keeps_the_plugins_header_fields()
+    public async Task A_request_the_host_that_has_the_session_answers_keeps_the_plugins_header_fields_and_its_retry_later()
     {
         await using HostCluster cluster = await HostCluster.StartAsync(redis.Server, 2,
-            services: """{ "/h": { "Plugin": "Faulty", "Type": "HeadersService" } }""", plugin: "Faulty");
+            services: """{ "/h": { "Plugin": "Faulty", "Type": "HeadersService", "RetryMilliseconds": 2500 } }""", plugin: "Faulty");
         await using SseStream client = await SseStream.OpenAsync(new Uri(cluster.Addresses[0], "/h?answer=stream"));
         using HttpClient other = new() { BaseAddress = cluster.Addresses[1] };
 
@@ -202,6 +202,12 @@ public sealed class ClusterSessionTests(RedisFixture redis)
             Patience);
         Assert.Equal(client.SessionId, body);
         Assert.Equal(["a", "b"], traces);
+
+        using HttpResponseMessage later = await other.GetAsync($"/h?session={client.SessionId}&answer=retry&delayMs=4500&reason=busy&h1=X-Trace:%20r");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, later.StatusCode);
+        Assert.Equal(TimeSpan.FromSeconds(5), later.Headers.RetryAfter?.Delta);
+        Assert.Equal(["r"], later.Headers.GetValues("X-Trace"));
+        Assert.Equal("busy\n", await later.Content.ReadAsStringAsync());
     }
 
     private static string Upstream(HttpResponseMessage response) =>

@@ -4,11 +4,11 @@ namespace SsePluginHost.Tests.Unit;
 
 /// <summary>
 /// The contract's 1.1 additions to <see cref="SseResponse"/>: header fields of the plugin's own,
-/// added to a copy and checked when added.
+/// added to a copy and checked when added, and <see cref="SseResponse.RetryLater()"/>.
 /// </summary>
 public sealed class SseResponseTests
 {
-    public static TheoryData<string> EveryKind => ["text", "stream"];
+    public static TheoryData<string> EveryKind => ["text", "stream", "retry"];
 
     [Fact]
     public void WithHeader_gives_a_copy_with_the_field_added_and_leaves_the_original_as_it_was()
@@ -21,15 +21,16 @@ public sealed class SseResponseTests
         Assert.Empty(original.Headers);
         Assert.Equal(new[] { F("Cache-Control", "no-store") }, one.Headers);
         Assert.Equal(new[] { F("Cache-Control", "no-store"), F("X-Trace", "a"), F("x-trace", "b") }, two.Headers);
-        Assert.Equal((201, "made", "text/plain; charset=utf-8", false), (two.StatusCode, two.Body, two.ContentType, two.IsStream));
+        Assert.Equal((201, "made", "text/plain; charset=utf-8", false, false), (two.StatusCode, two.Body, two.ContentType, two.IsStream, two.IsRetryLater));
     }
 
     [Fact]
-    public void WithHeader_keeps_what_a_stream_is()
+    public void WithHeader_keeps_what_a_stream_or_a_retry_later_is()
     {
         object state = new();
         SseResponse stream = SseResponse.OpenStream(state).WithHeader("X-Room", "lobby");
         SseResponse following = SseResponse.OpenStreamFollowing(state, ["lobby", "news"]).WithHeader("X-Room", "lobby");
+        SseResponse retry = SseResponse.RetryLater(TimeSpan.FromSeconds(7), "maintenance").WithHeader("X-Room", "lobby");
 
         Assert.True(stream.IsStream);
         Assert.Same(state, stream.State);
@@ -37,6 +38,10 @@ public sealed class SseResponseTests
         Assert.True(following.IsStream);
         Assert.Same(state, following.State);
         Assert.Equal(["lobby", "news"], following.Topics);
+        Assert.True(retry.IsRetryLater);
+        Assert.Equal(TimeSpan.FromSeconds(7), retry.RetryAfter);
+        Assert.Equal("maintenance", retry.Body);
+        Assert.Equal(503, retry.StatusCode);
     }
 
     [Fact]
@@ -51,12 +56,14 @@ public sealed class SseResponseTests
     }
 
     [Fact]
-    public void The_factories_of_1_0_give_no_header_fields()
+    public void The_factories_of_1_0_give_no_header_fields_and_no_retry()
     {
         foreach (SseResponse answer in new[] { SseResponse.OpenStream(), SseResponse.Text(200, "x"), SseResponse.Content(200, "application/json", "{}"),
             SseResponse.Html("<p>"), SseResponse.NoContent(), SseResponse.NotFound("x"), SseResponse.BadRequest("x") })
         {
             Assert.Empty(answer.Headers);
+            Assert.False(answer.IsRetryLater);
+            Assert.Null(answer.RetryAfter);
         }
     }
 
@@ -112,11 +119,13 @@ public sealed class SseResponseTests
     [InlineData("Content-Type", "text")]
     [InlineData("content-type", "stream")]
     [InlineData("Content-Length", "text")]
+    [InlineData("CONTENT-LENGTH", "retry")]
     [InlineData("Content-Encoding", "text")]
     [InlineData("Transfer-Encoding", "stream")]
     [InlineData("Trailer", "text")]
     [InlineData("Connection", "text")]
     [InlineData("connection", "stream")]
+    [InlineData("Keep-Alive", "retry")]
     [InlineData("Proxy-Connection", "text")]
     [InlineData("Upgrade", "text")]
     [InlineData("TE", "text")]
@@ -125,8 +134,11 @@ public sealed class SseResponseTests
     [InlineData("Access-Control-Allow-Origin", "text")]
     [InlineData("access-control-allow-credentials", "stream")]
     [InlineData("Cache-Control", "stream")]
+    [InlineData("Cache-Control", "retry")]
     [InlineData("X-Accel-Buffering", "stream")]
+    [InlineData("x-accel-buffering", "retry")]
     [InlineData("Retry-After", "stream")]
+    [InlineData("Retry-After", "retry")]
     public void A_field_the_host_sets_itself_is_refused_with_why(string name, string kind)
     {
         SseResponse answer = Of(kind);
@@ -157,11 +169,73 @@ public sealed class SseResponseTests
         Assert.Throws<ArgumentNullException>(() => Of(kind).WithHeader("X-A", null!));
     }
 
+    [Fact]
+    public void RetryLater_is_a_503_with_the_reason_as_its_body_and_the_delay_if_given()
+    {
+        SseResponse plain = SseResponse.RetryLater();
+        SseResponse delayed = SseResponse.RetryLater(TimeSpan.FromSeconds(90));
+        SseResponse reasoned = SseResponse.RetryLater("down for maintenance");
+        SseResponse both = SseResponse.RetryLater(TimeSpan.FromMilliseconds(1500), "down for maintenance");
+
+        foreach (SseResponse answer in new[] { plain, delayed, reasoned, both })
+        {
+            Assert.True(answer.IsRetryLater);
+            Assert.False(answer.IsStream);
+            Assert.Equal(503, answer.StatusCode);
+            Assert.Equal("text/plain; charset=utf-8", answer.ContentType);
+            Assert.Null(answer.State);
+            Assert.Empty(answer.Headers);
+        }
+
+        Assert.Equal((null, null), (plain.RetryAfter, plain.Body));
+        Assert.Equal((TimeSpan.FromSeconds(90), null), (delayed.RetryAfter, delayed.Body));
+        Assert.Equal((null, "down for maintenance"), (reasoned.RetryAfter, reasoned.Body));
+        Assert.Equal((TimeSpan.FromMilliseconds(1500), "down for maintenance"), (both.RetryAfter, both.Body));
+    }
+
+    [Theory]
+    [InlineData(-1)]
+    [InlineData(0)]
+    [InlineData(999)]
+    [InlineData(3_600_001)]
+    public void RetryLater_refuses_a_delay_under_a_second_or_over_an_hour(int milliseconds)
+    {
+        TimeSpan delay = TimeSpan.FromMilliseconds(milliseconds);
+
+        Assert.Equal("delay", Assert.Throws<ArgumentOutOfRangeException>(() => SseResponse.RetryLater(delay)).ParamName);
+        Assert.Equal("delay", Assert.Throws<ArgumentOutOfRangeException>(() => SseResponse.RetryLater(delay, "why")).ParamName);
+    }
+
+    [Theory]
+    [InlineData(1000)]
+    [InlineData(3_600_000)]
+    public void RetryLater_takes_a_delay_from_a_second_to_an_hour(int milliseconds) =>
+        Assert.Equal(TimeSpan.FromMilliseconds(milliseconds), SseResponse.RetryLater(TimeSpan.FromMilliseconds(milliseconds)).RetryAfter);
+
+    [Theory]
+    [InlineData("two\nlines")]
+    [InlineData("two\r\nlines")]
+    [InlineData("cr\r")]
+    [InlineData("nul\0")]
+    [InlineData("tab\t")]
+    [InlineData("")]
+    public void RetryLater_refuses_a_reason_that_is_empty_or_not_one_line_of_text(string reason)
+    {
+        Assert.Equal("reason", Assert.ThrowsAny<ArgumentException>(() => SseResponse.RetryLater(reason)).ParamName);
+        Assert.Equal("reason", Assert.ThrowsAny<ArgumentException>(() => SseResponse.RetryLater(TimeSpan.FromSeconds(5), reason)).ParamName);
+        Assert.Throws<ArgumentNullException>(() => SseResponse.RetryLater(null!));
+    }
+
+    [Fact]
+    public void RetryLater_takes_a_reason_in_any_language() =>
+        Assert.Equal("café fermé — à demain", SseResponse.RetryLater("café fermé — à demain").Body);
+
     private static KeyValuePair<string, string> F(string name, string value) => new(name, value);
 
     private static SseResponse Of(string kind) => kind switch
     {
         "stream" => SseResponse.OpenStream(),
+        "retry" => SseResponse.RetryLater(),
         _ => SseResponse.Text(200, "ok"),
     };
 }

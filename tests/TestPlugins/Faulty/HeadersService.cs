@@ -6,12 +6,14 @@ namespace Faulty;
 
 /// <summary>
 /// Answers as its query fields say, so that a test can have a plugin add header fields to any
-/// answer (<see cref="SseResponse.WithHeader"/>).
+/// answer (<see cref="SseResponse.WithHeader"/>) or ask a client to retry later
+/// (<see cref="SseResponse.RetryLater()"/>).
 /// </summary>
 /// <remarks>
 /// <c>answer</c>: <c>text</c> (the default) is <c>Text(200, "ok")</c>, with the status in
 /// <c>status</c> when given (valid or not); <c>stream</c> opens a
-/// stream; <c>connected</c> answers the session ids
+/// stream; <c>retry</c> is <c>RetryLater</c>, with the delay in <c>delayMs</c> and the
+/// <c>reason</c> when given; <c>connected</c> answers the session ids
 /// <see cref="OnClientConnected"/> was called with, in order, comma-separated. Whatever the
 /// answer, the fields <c>h1</c>, <c>h2</c>, ... (each <c>Name: value</c>) are added to it in that
 /// order with <see cref="SseResponse.WithHeader"/>, which throws for one it refuses, as in a
@@ -35,6 +37,7 @@ public sealed class HeadersService : SseServiceBase
         SseResponse answer = request.GetField("answer") switch
         {
             "stream" => SseResponse.OpenStream(),
+            "retry" => RetryLater(request),
             "connected" => SseResponse.Text(200, string.Join(',', _connected)),
             _ => SseResponse.Text(Status(request), "ok"),
         };
@@ -58,4 +61,16 @@ public sealed class HeadersService : SseServiceBase
 
     private static int Status(SseRequest request) =>
         request.GetField("status") is { } status ? int.Parse(status, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture) : 200;
+
+    private static SseResponse RetryLater(SseRequest request)
+    {
+        string? reason = request.GetField("reason");
+        if (request.GetField("delayMs") is not { } delayMs)
+        {
+            return reason is null ? SseResponse.RetryLater() : SseResponse.RetryLater(reason);
+        }
+
+        TimeSpan delay = TimeSpan.FromMilliseconds(int.Parse(delayMs, NumberStyles.None, CultureInfo.InvariantCulture));
+        return reason is null ? SseResponse.RetryLater(delay) : SseResponse.RetryLater(delay, reason);
+    }
 }
