@@ -31,15 +31,7 @@ internal static class SseFramer
     public static byte[] Frame(string? eventType, ReadOnlySpan<byte> utf8Data, string? id)
     {
         ArrayBufferWriter<byte> buffer = new(64 + utf8Data.Length + (utf8Data.Length / 8));
-        if (id is not null)
-        {
-            WriteSingleLine(buffer, IdField, id, nameof(id));
-        }
-
-        if (eventType is not null)
-        {
-            WriteSingleLine(buffer, EventField, eventType, nameof(eventType));
-        }
+        WriteFields(buffer, eventType, id);
 
         ReadOnlySpan<byte> rest = utf8Data;
         while (true)
@@ -66,15 +58,7 @@ internal static class SseFramer
     {
         ArgumentNullException.ThrowIfNull(data);
         ArrayBufferWriter<byte> buffer = new(64 + Encoding.UTF8.GetMaxByteCount(data.Length));
-        if (id is not null)
-        {
-            WriteSingleLine(buffer, IdField, id, nameof(id));
-        }
-
-        if (eventType is not null)
-        {
-            WriteSingleLine(buffer, EventField, eventType, nameof(eventType));
-        }
+        WriteFields(buffer, eventType, id);
 
         ReadOnlySpan<char> rest = data;
         while (true)
@@ -95,6 +79,20 @@ internal static class SseFramer
 
         buffer.Write("\n"u8);
         return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>The <c>id:</c> and <c>event:</c> lines in front of an event's data, refusing a type or id with CR, LF or NUL.</summary>
+    private static void WriteFields(ArrayBufferWriter<byte> buffer, string? eventType, string? id)
+    {
+        if (id is not null)
+        {
+            WriteSingleLine(buffer, IdField, id, nameof(id));
+        }
+
+        if (eventType is not null)
+        {
+            WriteSingleLine(buffer, EventField, eventType, nameof(eventType));
+        }
     }
 
     /// <summary>Frames an event's type and data without an <c>id:</c> field (see <see cref="WithId"/>).</summary>
