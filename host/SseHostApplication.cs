@@ -25,6 +25,9 @@ namespace SsePluginHost;
 /// <summary>Builds the host: configuration, plugin mounts, streaming, ping and console.</summary>
 public static class SseHostApplication
 {
+    /// <summary>Settings that meant something once and are ignored now; each still set gets a warning at start.</summary>
+    private static readonly string[] RetiredStreamSettings = ["SseHost:Streams:CoalesceMilliseconds", "SseHost:Streams:BusyCoalesceMilliseconds"];
+
     /// <summary>
     /// Builds the web application from command-line arguments. The content root (where
     /// <c>appsettings.json</c> and the plugins folder are found) is the executable's folder
@@ -93,6 +96,14 @@ public static class SseHostApplication
         if (unixSocket is not null)
         {
             ManageUnixSocket(app, unixSocket, options.Publish.UnixSocket.Mode, startLog);
+        }
+
+        foreach (string retired in RetiredStreamSettings)
+        {
+            if (app.Configuration.GetSection(retired).Exists())
+            {
+                StartupLog.RetiredSetting(startLog, retired, options.Streams.MaxCoalesceMilliseconds);
+            }
         }
 
         LogPublishAccess(startLog, options.Publish.Enabled, app.Services.GetRequiredService<PublishAccess>().HasToken);
@@ -175,9 +186,9 @@ public static class SseHostApplication
         services.AddSingleton(provider =>
         {
             StreamOptions streams = provider.GetRequiredService<IOptions<SseHostOptions>>().Value.Streams;
-            return new FlushTicker(TimeSpan.FromMilliseconds(streams.CoalesceMilliseconds), TimeSpan.FromMilliseconds(streams.BusyCoalesceMilliseconds),
-                provider.GetRequiredService<TimeProvider>());
+            return new WriteScheduler(TimeSpan.FromMilliseconds(streams.MaxCoalesceMilliseconds), provider.GetRequiredService<TimeProvider>());
         });
+        services.AddSingleton<IFanOutBurst>(provider => provider.GetRequiredService<WriteScheduler>());
         services.AddSingleton<ThreadPoolCompensation>();
         services.AddSingleton<MountDispatcher>();
         services.AddCors();

@@ -15,6 +15,9 @@ internal static partial class StartupLog
     [LoggerMessage(EventId = 74, Level = LogLevel.Information, Message = "Streams are served through ASP.NET Core only, not straight off the connection: AllowedHosts ({AllowedHosts}) restricts the Host header, which ASP.NET Core's host filtering checks")]
     public static partial void DirectStreamsOffForHosts(ILogger logger, string allowedHosts);
 
+    [LoggerMessage(EventId = 19, Level = LogLevel.Warning, Message = "{Setting} is retired and ignored: a client's events go out at once, and are batched only while writes back up, for at most SseHost:Streams:MaxCoalesceMilliseconds ({Bound} ms); remove the setting")]
+    public static partial void RetiredSetting(ILogger logger, string setting, double bound);
+
     [LoggerMessage(EventId = 73, Level = LogLevel.Information, Message = "Publish API is off (SseHost:Publish:Enabled = false)")]
     public static partial void PublishOff(ILogger logger);
 }

@@ -91,7 +91,8 @@ internal sealed partial class RedisMountChannel : IMountChannel
     private bool _synced;
     private volatile bool _checkPositions;
 
-    public RedisMountChannel(string mountPath, HistorySettings history, IDirectRecipients recipients, RedisBackplane backplane, TimeProvider time, ILogger logger)
+    public RedisMountChannel(string mountPath, HistorySettings history, IDirectRecipients recipients, RedisBackplane backplane, TimeProvider time, ILogger logger,
+        IFanOutBurst? burst = null)
     {
         _path = mountPath;
         _history = history;
@@ -99,7 +100,7 @@ internal sealed partial class RedisMountChannel : IMountChannel
         _backplane = backplane;
         _time = time;
         _logger = logger;
-        _fanOut = new ChannelFanOut(history, time);
+        _fanOut = new ChannelFanOut(history, time, burst);
         // The mount's keys share a hash tag, so that the script may use both on a Redis Cluster.
         string mount = "{" + (mountPath == "/" ? "(root)" : mountPath.TrimStart('/')) + "}";
         _keys = [backplane.Key("mount", mount, "events"), backplane.Key("mount", mount, "number")];

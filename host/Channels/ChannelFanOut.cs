@@ -11,14 +11,19 @@ namespace SsePluginHost.Channels;
 internal sealed class ChannelFanOut
 {
     private readonly EventHistory _history;
+    private readonly IFanOutBurst? _burst;
     private readonly List<Subscription> _live = [];
     private List<Subscription>? _leaving;
     private int _delivering;
     private long _sequence;
 
-    public ChannelFanOut(HistorySettings history, TimeProvider time)
+    /// <param name="history">What the history keeps.</param>
+    /// <param name="time">The history's clock.</param>
+    /// <param name="burst">Told when each fan-out begins and ends, so that the writers it makes due run together after it.</param>
+    public ChannelFanOut(HistorySettings history, TimeProvider time, IFanOutBurst? burst = null)
     {
         _history = new EventHistory(history, time);
+        _burst = burst;
     }
 
     /// <summary>The lock that orders delivery and subscription; the channel holds it to number an event and deliver it.</summary>
@@ -132,6 +137,7 @@ internal sealed class ChannelFanOut
     {
         int delivered = 0;
         _delivering++;
+        _burst?.BeginBurst();
         try
         {
             // A subscriber may leave during the loop (one that is full is closed): it is taken
@@ -149,6 +155,7 @@ internal sealed class ChannelFanOut
         }
         finally
         {
+            _burst?.EndBurst();
             if (--_delivering == 0 && _leaving is { Count: > 0 } leaving)
             {
                 foreach (Subscription subscription in leaving)

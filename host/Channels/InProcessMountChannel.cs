@@ -31,8 +31,8 @@ internal sealed class InProcessMountChannel : IMountChannel
     private readonly Owners _owners;
     private int _disposed;
 
-    public InProcessMountChannel(HistorySettings history, IDirectRecipients recipients, TimeProvider time)
-        : this(new ChannelFanOut(history, time), history, time.GetUtcNow().ToUnixTimeMilliseconds() * 1000, new Owners(), recipients, time)
+    public InProcessMountChannel(HistorySettings history, IDirectRecipients recipients, TimeProvider time, IFanOutBurst? burst = null)
+        : this(new ChannelFanOut(history, time, burst), history, time.GetUtcNow().ToUnixTimeMilliseconds() * 1000, new Owners(), recipients, time)
     {
     }
 

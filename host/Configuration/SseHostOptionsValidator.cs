@@ -28,14 +28,9 @@ internal sealed class SseHostOptionsValidator : IValidateOptions<SseHostOptions>
             failures.Add($"SseHost:Streams:QueueBytes must be at least 1024, not {options.Streams.QueueBytes}.");
         }
 
-        if (!(options.Streams.CoalesceMilliseconds is >= 0 and <= 1000))
+        if (!(options.Streams.MaxCoalesceMilliseconds is >= 0 and <= 1000))
         {
-            failures.Add($"SseHost:Streams:CoalesceMilliseconds must be between 0 and 1000, not {options.Streams.CoalesceMilliseconds}.");
-        }
-
-        if (!(options.Streams.BusyCoalesceMilliseconds is >= 0 and <= 1000))
-        {
-            failures.Add($"SseHost:Streams:BusyCoalesceMilliseconds must be between 0 and 1000, not {options.Streams.BusyCoalesceMilliseconds}.");
+            failures.Add($"SseHost:Streams:MaxCoalesceMilliseconds must be between 0 and 1000, not {options.Streams.MaxCoalesceMilliseconds}.");
         }
 
         if (options.Streams.MaxStreams is < 0)

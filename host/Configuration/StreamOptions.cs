@@ -10,20 +10,14 @@ public sealed class StreamOptions
     public int QueueBytes { get; set; } = 4 * 1024 * 1024;
 
     /// <summary>
-    /// How long a writer waits, after an event arrives for its client, for more to join it in one
-    /// write; 0 writes each event at once. A few milliseconds cut the system calls and CPU per
-    /// event at high rates (5 by default, measured in BENCHMARKS.md) for at most that much latency.
+    /// The most milliseconds a client's events may wait for others to join them in one write.
+    /// Events go out at once while the host keeps up; only while writes back up (rounds of writes
+    /// run back to back) does the next round wait, 1 ms at first and doubling while the pressure
+    /// lasts, up to this bound. Fewer, larger writes then cut the system calls and CPU per event.
+    /// 20 by default (measured in BENCHMARKS.md); 0 never waits (writes still batch what arrives
+    /// while a client's earlier write is under way).
     /// </summary>
-    public double CoalesceMilliseconds { get; set; } = 5;
-
-    /// <summary>
-    /// For a client written to less than this many milliseconds ago: how long after that write
-    /// the next one waits, so that a client receiving events all the time gets them in fewer,
-    /// larger writes (less CPU per event) while a client that receives now and then still gets
-    /// each at the next beat. 20 by default (measured in BENCHMARKS.md); no more than
-    /// <see cref="CoalesceMilliseconds"/> turns it off. Applies to direct streams.
-    /// </summary>
-    public double BusyCoalesceMilliseconds { get; set; } = 20;
+    public double MaxCoalesceMilliseconds { get; set; } = 20;
 
     /// <summary>
     /// Serve an event stream straight off its connection when the connection's first request is

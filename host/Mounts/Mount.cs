@@ -240,10 +240,10 @@ internal sealed partial class Mount : ISseMount, IDirectRecipients, IAsyncDispos
 
     /// <summary>Registers a new session (findable from now on; it receives broadcasts once attached).</summary>
     /// <remarks>With a backplane, the other hosts can find it from now on too; <paramref name="sessionId"/> keeps the id of a session taken over from another host.</remarks>
-    public SseSession CreateSession(SseRequest request, object? state, int queueCapacity, long maxQueueBytes, FlushTicker ticker, string? sessionId = null)
+    public SseSession CreateSession(SseRequest request, object? state, int queueCapacity, long maxQueueBytes, WriteScheduler scheduler, string? sessionId = null)
     {
         SseSession session = new(this, sessionId ?? SessionIds.NewId(), request, state, queueCapacity, maxQueueBytes,
-            TimeSpan.FromSeconds(Definition.Delivery.SessionGraceSeconds), ticker, _time);
+            TimeSpan.FromSeconds(Definition.Delivery.SessionGraceSeconds), scheduler, _time);
         _sessions.Add(session);
         _cluster?.Opened(Path, session.SessionId);
         return session;

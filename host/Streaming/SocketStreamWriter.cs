@@ -1,14 +1,15 @@
 using System.Buffers;
-using System.Net.Sockets;
 
 namespace SsePluginHost.Streaming;
 
 /// <summary>
 /// Writes one session's queue straight to its connection's socket. It is not a task waiting per
-/// client: queuing an event marks the writer due, the shared <see cref="FlushTicker"/> beat runs
-/// every due writer once on the thread pool, and that run drains the whole queue into one
-/// buffer and sends it with one non-blocking <c>send</c>. Only a client whose socket buffer is
-/// full costs an asynchronous send, until it has taken the rest.
+/// client: queuing an event marks the writer due, the <see cref="WriteScheduler"/> runs it in its
+/// next round on the thread pool (at once when the host is not backed up), and that run drains
+/// the whole queue into one buffer and sends it with one non-blocking <c>send</c>. Events that
+/// reach the client while it is due, running or waiting for its socket go out together in its
+/// next run. Only a client whose socket buffer is full costs an asynchronous send, until it has
+/// taken the rest.
 /// </summary>
 internal sealed class SocketStreamWriter : IThreadPoolWorkItem
 {
@@ -26,20 +27,19 @@ internal sealed class SocketStreamWriter : IThreadPoolWorkItem
     [ThreadStatic]
     private static ArrayBufferWriter<byte>? t_buffer;
 
-    private readonly Socket _socket;
-    private readonly SseSession _session;
-    private readonly FlushTicker _ticker;
+    private readonly IStreamSocket _socket;
+    private readonly IStreamSource _session;
+    private readonly WriteScheduler _scheduler;
     private readonly CancellationToken _stop;
     private readonly TaskCompletionSource _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _state;
     private int _sending;
-    private long _lastRunMs = long.MinValue / 2;
 
-    public SocketStreamWriter(Socket socket, SseSession session, FlushTicker ticker, CancellationToken stop)
+    public SocketStreamWriter(IStreamSocket socket, IStreamSource session, WriteScheduler scheduler, CancellationToken stop)
     {
         _socket = socket;
         _session = session;
-        _ticker = ticker;
+        _scheduler = scheduler;
         _stop = stop;
         stop.UnsafeRegister(static state => ((SocketStreamWriter)state!)._ended.TrySetResult(), this);
     }
@@ -50,7 +50,7 @@ internal sealed class SocketStreamWriter : IThreadPoolWorkItem
     /// <summary>Whether a send is waiting for the client to take bytes (its socket buffer is full).</summary>
     public bool IsSending => Volatile.Read(ref _sending) != 0;
 
-    /// <summary>Marks the writer due: it runs at the next beat (at once when coalescing is off).</summary>
+    /// <summary>Marks the writer due: it runs in the scheduler's next round (unless it is due already, or running: then again after that run).</summary>
     public void Schedule()
     {
         while (true)
@@ -71,7 +71,7 @@ internal sealed class SocketStreamWriter : IThreadPoolWorkItem
             {
                 if (next == Due)
                 {
-                    ScheduleOnTicker();
+                    _scheduler.Schedule(this);
                 }
 
                 return;
@@ -83,7 +83,6 @@ internal sealed class SocketStreamWriter : IThreadPoolWorkItem
     public void Execute()
     {
         Volatile.Write(ref _state, Running);
-        Volatile.Write(ref _lastRunMs, _ticker.NowMilliseconds);
         if (_ended.Task.IsCompleted)
         {
             return;
@@ -120,21 +119,8 @@ internal sealed class SocketStreamWriter : IThreadPoolWorkItem
 
     private bool TrySendNow(ReadOnlySpan<byte> bytes, out int sent)
     {
-        try
-        {
-            sent = _socket.Send(bytes, SocketFlags.None, out SocketError error);
-            if (error is SocketError.Success or SocketError.WouldBlock)
-            {
-                sent = Math.Max(sent, 0);
-                return sent == bytes.Length;
-            }
-        }
-        catch (ObjectDisposedException)
-        {
-        }
-
-        sent = -1;
-        return false;
+        sent = _socket.TrySend(bytes);
+        return sent == bytes.Length;
     }
 
     private async Task SendRestAsync(byte[] rest, int length, bool finished, bool more)
@@ -151,9 +137,9 @@ internal sealed class SocketStreamWriter : IThreadPoolWorkItem
                 return;
             }
 
-            await _socket.SendAsync(rest.AsMemory(0, length), SocketFlags.None, stalled.Token).ConfigureAwait(false);
+            await _socket.SendAsync(rest.AsMemory(0, length), stalled.Token).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is OperationCanceledException or SocketException or ObjectDisposedException)
+        catch (Exception ex) when (ex is OperationCanceledException or System.Net.Sockets.SocketException or ObjectDisposedException)
         {
             if (!_stop.IsCancellationRequested && stalled.IsCancellationRequested)
             {
@@ -185,30 +171,8 @@ internal sealed class SocketStreamWriter : IThreadPoolWorkItem
             return;
         }
 
-        // More than one run takes: go again at the next beat; queued meanwhile: as any busy writer.
+        // More than one run takes, or more was queued meanwhile: go again in the next round.
         Volatile.Write(ref _state, Due);
-        if (more)
-        {
-            _ticker.Schedule(this);
-        }
-        else
-        {
-            ScheduleOnTicker();
-        }
-    }
-
-    /// <summary>At the next beat, or, for a writer that wrote a moment ago, once its busy interval is over.</summary>
-    private void ScheduleOnTicker()
-    {
-        long busy = _ticker.BusyMilliseconds;
-        long last = Volatile.Read(ref _lastRunMs);
-        if (busy > 0 && _ticker.NowMilliseconds - last < busy)
-        {
-            _ticker.ScheduleAt(this, last + busy);
-        }
-        else
-        {
-            _ticker.Schedule(this);
-        }
+        _scheduler.Schedule(this);
     }
 }

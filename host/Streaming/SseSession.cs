@@ -13,7 +13,7 @@ namespace SsePluginHost.Streaming;
 /// While a connection is attached the session is subscribed to its mount's channel, which hands
 /// it the replay and then the live events.
 /// </summary>
-internal sealed class SseSession : ISseClient, IChannelSubscriber, Auth.IExpiring
+internal sealed class SseSession : ISseClient, IChannelSubscriber, IStreamSource, Auth.IExpiring
 {
     private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(2);
 
@@ -27,7 +27,7 @@ internal sealed class SseSession : ISseClient, IChannelSubscriber, Auth.IExpirin
     private readonly Mount _mount;
     private readonly EventQueue _queue;
     private readonly TimeSpan _grace;
-    private readonly FlushTicker _ticker;
+    private readonly WriteScheduler _scheduler;
     private readonly TimeProvider _time;
     private readonly Lock _gate = new();
 
@@ -52,9 +52,9 @@ internal sealed class SseSession : ISseClient, IChannelSubscriber, Auth.IExpirin
     private bool _endWaitsForAnnouncement;
 
     public SseSession(Mount mount, string sessionId, SseRequest request, object? state, int queueCapacity, long maxQueueBytes, TimeSpan grace,
-        FlushTicker ticker, TimeProvider time)
+        WriteScheduler scheduler, TimeProvider time)
     {
-        _ticker = ticker;
+        _scheduler = scheduler;
         _mount = mount;
         _time = time;
         SessionId = sessionId;
@@ -520,10 +520,10 @@ internal sealed class SseSession : ISseClient, IChannelSubscriber, Auth.IExpirin
             FlushResult first = await output.FlushAsync(preambleStop).ConfigureAwait(false);
             while (!first.IsCompleted && await _queue.WaitToReadAsync(me.Token).ConfigureAwait(false))
             {
-                if (_ticker.Enabled)
+                if (_scheduler.UnderPressure)
                 {
-                    // Let the events of the next moment join this one in a single write.
-                    await _ticker.NextAsync().ConfigureAwait(false);
+                    // The host is backed up: let what arrives until the next round join this in one write.
+                    await _scheduler.NextRoundAsync().ConfigureAwait(false);
                 }
 
                 if (!await WriteQueuedAsync(output, me.Token).ConfigureAwait(false))
@@ -554,7 +554,7 @@ internal sealed class SseSession : ISseClient, IChannelSubscriber, Auth.IExpirin
     {
         Connection me = Connect();
         using CancellationTokenRegistration onAbort = requestAborted.Register(static state => ((Connection)state!).Stop(), me);
-        SocketStreamWriter writer = new(socket, this, _ticker, me.Token);
+        SocketStreamWriter writer = new(new NetworkStreamSocket(socket), this, _scheduler, me.Token);
         try
         {
             ArrayBufferWriter<byte> first = new();

@@ -19,15 +19,15 @@ internal sealed partial class StreamRunner
     private readonly MountAdmission _admission;
     private readonly StreamOptions _options;
     private readonly ILogger<StreamRunner> _logger;
-    private readonly FlushTicker _ticker;
+    private readonly WriteScheduler _scheduler;
     private readonly IClusterSessions _cluster;
 
-    public StreamRunner(MountTable table, MountAdmission admission, FlushTicker ticker, IOptions<SseHostOptions> options, ILogger<StreamRunner> logger,
+    public StreamRunner(MountTable table, MountAdmission admission, WriteScheduler scheduler, IOptions<SseHostOptions> options, ILogger<StreamRunner> logger,
         IClusterSessions? cluster = null)
     {
         _cluster = cluster ?? new NoClusterSessions();
         _admission = admission;
-        _ticker = ticker;
+        _scheduler = scheduler;
         _table = table;
         _options = options.Value.Streams;
         _logger = logger;
@@ -120,7 +120,7 @@ internal sealed partial class StreamRunner
             return ServeFromClusterAsync(exchange, mount, service, request, opening, wanted, credentials);
         }
 
-        session = mount.CreateSession(request, opening.State, _options.QueueCapacity, _options.QueueBytes, _ticker);
+        session = mount.CreateSession(request, opening.State, _options.QueueCapacity, _options.QueueBytes, _scheduler);
         session.FollowAtStart(opening.Topics);
         return Attach(exchange, mount, service, request, session, resumed: false, credentials);
     }
@@ -142,7 +142,7 @@ internal sealed partial class StreamRunner
             id = remote.SessionId;
         }
 
-        SseSession session = mount.CreateSession(request, opening.State, _options.QueueCapacity, _options.QueueBytes, _ticker, id);
+        SseSession session = mount.CreateSession(request, opening.State, _options.QueueCapacity, _options.QueueBytes, _scheduler, id);
         session.FollowAtStart(opening.Topics);
         Task running = Attach(exchange, mount, service, request, session, resumed: false, credentials);
         foreach (byte[] frame in waiting)

@@ -24,7 +24,7 @@ public sealed class MountTests : IAsyncLifetime
     private const string MountPath = "/test";
 
     private readonly ServiceProvider _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
-    private readonly FlushTicker _ticker = new(TimeSpan.Zero);
+    private readonly WriteScheduler _ticker = new();
     private readonly FakeMountChannelFactory _factory = new();
     private readonly Mount _mount;
 

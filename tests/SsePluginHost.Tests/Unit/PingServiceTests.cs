@@ -26,7 +26,7 @@ public sealed class PingServiceTests : IAsyncLifetime
     private static readonly TimeSpan Idle = TimeSpan.FromSeconds(60);
 
     private readonly ServiceProvider _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
-    private readonly FlushTicker _ticker = new(TimeSpan.Zero);
+    private readonly WriteScheduler _ticker = new();
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2025, 3, 1, 12, 0, 0, TimeSpan.Zero));
     private readonly MountTable _table = new();
     private readonly Mount _mount;

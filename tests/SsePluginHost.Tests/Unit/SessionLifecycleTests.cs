@@ -31,7 +31,7 @@ public sealed class SessionLifecycleTests : IAsyncLifetime
     private static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(1);
 
     private readonly ServiceProvider _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
-    private readonly FlushTicker _ticker = new(TimeSpan.Zero);
+    private readonly WriteScheduler _ticker = new();
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2025, 3, 1, 12, 0, 0, TimeSpan.Zero));
     private readonly RecordingSseService _plugin = new();
     private readonly List<Mount> _mounts = [];

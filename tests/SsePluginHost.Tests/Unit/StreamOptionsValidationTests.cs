@@ -3,32 +3,32 @@ using SsePluginHost.Configuration;
 
 namespace SsePluginHost.Tests.Unit;
 
-/// <summary>The write-coalescing settings are checked at start, each out-of-range value named.</summary>
+/// <summary>The bound on write coalescing is checked at start, an out-of-range value named.</summary>
 public sealed class StreamOptionsValidationTests
 {
     [Theory]
     [InlineData(-1)]
     [InlineData(1001)]
     [InlineData(double.NaN)]
-    public void An_out_of_range_busy_coalescing_is_refused_by_name(double value)
+    public void An_out_of_range_coalescing_bound_is_refused_by_name(double value)
     {
         SseHostOptions options = new();
-        options.Streams.BusyCoalesceMilliseconds = value;
+        options.Streams.MaxCoalesceMilliseconds = value;
 
         ValidateOptionsResult result = new SseHostOptionsValidator().Validate(null, options);
 
         Assert.True(result.Failed);
-        Assert.Contains(result.Failures!, f => f.StartsWith("SseHost:Streams:BusyCoalesceMilliseconds must be between 0 and 1000", StringComparison.Ordinal));
+        Assert.Contains(result.Failures!, f => f.StartsWith("SseHost:Streams:MaxCoalesceMilliseconds must be between 0 and 1000", StringComparison.Ordinal));
     }
 
     [Theory]
     [InlineData(0)]
     [InlineData(20)]
     [InlineData(1000)]
-    public void A_busy_coalescing_in_range_is_accepted(double value)
+    public void A_coalescing_bound_in_range_is_accepted(double value)
     {
         SseHostOptions options = new();
-        options.Streams.BusyCoalesceMilliseconds = value;
+        options.Streams.MaxCoalesceMilliseconds = value;
 
         Assert.True(new SseHostOptionsValidator().Validate(null, options).Succeeded);
     }
@@ -39,8 +39,7 @@ public sealed class StreamOptionsValidationTests
         SseHostOptions options = new();
 
         Assert.True(new SseHostOptionsValidator().Validate(null, options).Succeeded);
-        Assert.Equal(5, options.Streams.CoalesceMilliseconds);
-        Assert.Equal(20, options.Streams.BusyCoalesceMilliseconds);
+        Assert.Equal(20, options.Streams.MaxCoalesceMilliseconds);
         Assert.True(options.Streams.DirectStreams);
     }
 }
