@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using SsePluginHost.Abstractions;
 using SsePluginHost.Channels;
@@ -41,7 +42,8 @@ internal sealed partial class RedisMountChannel : IMountChannel
 
     // KEYS: stream, counter. ARGV: length to keep, body, own id, node, token, kind ('e' event,
     // 'r' reset), age to keep in ms (0: no age trim), the channel to notify, topic ('' for the
-    // whole mount).
+    // whole mount). The notification announces the entry whole (see Entry.FromAnnouncement), so
+    // that a host can deliver it without reading the stream.
     private const string PublishScript = """
         local s = redis.call('INCR', KEYS[2])
         local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 's', s, 'k', ARGV[6], 'b', ARGV[2], 'o', ARGV[3], 'n', ARGV[4], 't', ARGV[5], 'p', ARGV[9])
@@ -53,7 +55,7 @@ internal sealed partial class RedisMountChannel : IMountChannel
             redis.call('XTRIM', KEYS[1], 'MINID', '~', string.format('%.0f', oldest))
           end
         end
-        redis.call('PUBLISH', ARGV[8], id)
+        redis.call('PUBLISH', ARGV[8], 'e1\n' .. id .. '\n' .. string.format('%d', s) .. '\n' .. ARGV[6] .. '\n' .. ARGV[3] .. '\n' .. ARGV[4] .. '\n' .. ARGV[5] .. '\n' .. ARGV[9] .. '\n' .. ARGV[2])
         return id
         """;
 
@@ -73,6 +75,7 @@ internal sealed partial class RedisMountChannel : IMountChannel
     private readonly Action<RedisChannel, RedisValue> _onNotification;
     private readonly CancellationTokenSource _stopping = new();
     private readonly SemaphoreSlim _wake = new(0, 1);
+    private readonly ConcurrentQueue<Entry> _announced = new();
     private readonly Task _reader;
 
     // What was published here and has not come back from the stream yet (under _outLock).
@@ -90,6 +93,10 @@ internal sealed partial class RedisMountChannel : IMountChannel
     private long _lastNumber;
     private bool _synced;
     private volatile bool _checkPositions;
+
+    // 1 when the reader must read the stream rather than trust the announcements: at start, after
+    // an announcement it could not read (from an older host), after a quiet spell.
+    private int _mustRead = 1;
 
     public RedisMountChannel(string mountPath, HistorySettings history, IDirectRecipients recipients, RedisBackplane backplane, TimeProvider time, ILogger logger,
         IFanOutBurst? burst = null)
@@ -111,7 +118,7 @@ internal sealed partial class RedisMountChannel : IMountChannel
         // Two channels of one mount can overlap on a node (a reload makes the new one before the
         // old one is retired): each has its own publisher id, so that neither takes the other's.
         _publisher = backplane.NodeId + "/" + Guid.NewGuid().ToString("N")[..8];
-        _onNotification = (_, _) => Wake();
+        _onNotification = (_, message) => OnNotification(message);
         _backplane.Restored += OnRestored;
         _reader = Task.Run(RunAsync);
     }
@@ -229,7 +236,65 @@ internal sealed partial class RedisMountChannel : IMountChannel
     private void OnRestored()
     {
         _checkPositions = true;
+        Volatile.Write(ref _mustRead, 1);
         Wake();
+    }
+
+    /// <summary>An entry was announced (on StackExchange.Redis's thread): queued for the reader, which is woken.</summary>
+    private void OnNotification(RedisValue message)
+    {
+        if (Entry.FromAnnouncement((byte[]?)message) is { } entry)
+        {
+            _announced.Enqueue(entry);
+        }
+        else
+        {
+            Volatile.Write(ref _mustRead, 1);
+        }
+
+        Wake();
+    }
+
+    /// <summary>
+    /// Delivers the entries announced since the reader last looked, without reading the stream,
+    /// when they follow on from what it read, one after the other; false when there is a gap (a
+    /// lost or out-of-order announcement): the reader then reads the stream, which has them all.
+    /// </summary>
+    private bool DeliverAnnounced()
+    {
+        List<Entry>? next = null;
+        long expected = _lastNumber + 1;
+        bool contiguous = true;
+        while (_announced.TryDequeue(out Entry? entry))
+        {
+            if (entry.Number < expected)
+            {
+                // Read already (with the stream, or announced twice).
+                continue;
+            }
+
+            if (entry.Number != expected)
+            {
+                contiguous = false;
+                continue;
+            }
+
+            (next ??= []).Add(entry);
+            expected++;
+        }
+
+        if (!contiguous)
+        {
+            return false;
+        }
+
+        if (next is not null)
+        {
+            Deliver(next);
+            FailPassed();
+        }
+
+        return true;
     }
 
     /// <summary>
@@ -350,7 +415,11 @@ internal sealed partial class RedisMountChannel : IMountChannel
                         await CheckPositionsAsync().ConfigureAwait(false);
                     }
 
-                    await CatchUpAsync().ConfigureAwait(false);
+                    if (Interlocked.Exchange(ref _mustRead, 0) != 0 || !DeliverAnnounced())
+                    {
+                        await CatchUpAsync().ConfigureAwait(false);
+                    }
+
                     await FlushAsync().ConfigureAwait(false);
                 }
             }
@@ -368,6 +437,7 @@ internal sealed partial class RedisMountChannel : IMountChannel
                 }
 
                 _checkPositions = true;
+                Volatile.Write(ref _mustRead, 1);
                 if (ex is not (RedisConnectionException or TimeoutException))
                 {
                     LogReaderFailed(_logger, _path, ex.GetType().Name, ex.Message);
@@ -376,7 +446,11 @@ internal sealed partial class RedisMountChannel : IMountChannel
 
             try
             {
-                await _wake.WaitAsync(SafetyPoll, stopping).ConfigureAwait(false);
+                if (!await _wake.WaitAsync(SafetyPoll, stopping).ConfigureAwait(false))
+                {
+                    // Nothing announced for a while: a look at the stream, in case an announcement was lost.
+                    Volatile.Write(ref _mustRead, 1);
+                }
             }
             catch (OperationCanceledException)
             {
@@ -482,6 +556,12 @@ internal sealed partial class RedisMountChannel : IMountChannel
             }
         }
 
+        Deliver(entries);
+    }
+
+    /// <summary>Hands entries to this node's subscribers, in order, and completes what was published here.</summary>
+    private void Deliver(List<Entry> entries)
+    {
         byte[]?[] frames = new byte[entries.Count][];
         for (int i = 0; i < entries.Count; i++)
         {
@@ -732,6 +812,51 @@ internal sealed partial class RedisMountChannel : IMountChannel
         public long Milliseconds => (long)StreamIds.Milliseconds(StreamId);
 
         public byte[] Frame() => SseFramer.WithId(WireId, Body);
+
+        /// <summary>
+        /// An entry as the publish script announces it: <c>e1</c>, the stream id, the number, the
+        /// kind, the own id, the node, the token and the topic, each followed by a line feed (none
+        /// of them can hold one), then the body; null for anything else (an older host's
+        /// announcement is the bare stream id).
+        /// </summary>
+        public static Entry? FromAnnouncement(byte[]? message)
+        {
+            const int Fields = 8;
+            if (message is null || !message.AsSpan().StartsWith("e1\n"u8))
+            {
+                return null;
+            }
+
+            Span<Range> fields = stackalloc Range[Fields];
+            ReadOnlySpan<byte> rest = message;
+            int start = 0;
+            for (int i = 0; i < Fields; i++)
+            {
+                int end = rest[start..].IndexOf((byte)'\n');
+                if (end < 0)
+                {
+                    return null;
+                }
+
+                fields[i] = new Range(start, start + end);
+                start += end + 1;
+            }
+
+            if (!long.TryParse(message.AsSpan(fields[2]), NumberStyles.None, CultureInfo.InvariantCulture, out long number)
+                || !long.TryParse(message.AsSpan(fields[6]), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long token))
+            {
+                return null;
+            }
+
+            string? ownId = Text(message, fields[4]) is { Length: > 0 } own ? own : null;
+            string? topic = Text(message, fields[7]) is { Length: > 0 } named ? named : null;
+            bool isEvent = !message.AsSpan(fields[3]).SequenceEqual("r"u8);
+            return number > 0 && (ownId is null || SseEvent.IsValidField(ownId))
+                ? new Entry(Text(message, fields[1]), number, isEvent, message.AsSpan(start).ToArray(), ownId, Text(message, fields[5]), token, topic)
+                : null;
+        }
+
+        private static string Text(byte[] message, Range field) => System.Text.Encoding.UTF8.GetString(message.AsSpan(field));
 
         public static Entry? Read(StreamEntry entry)
         {
