@@ -85,7 +85,7 @@ internal sealed class InProcessMountChannel : IMountChannel
         return _recipients.Deliver(sessionId, body.DirectFrame());
     }
 
-    public IDisposable Subscribe(IChannelSubscriber subscriber, ReplayFrom from, out ChannelStart start) =>
+    public IChannelSubscription Subscribe(IChannelSubscriber subscriber, ReplayFrom from, out ChannelStart start) =>
         _fanOut.Subscribe(subscriber, from, out start);
 
     /// <summary>Ends the live subscriptions once the last channel sharing this history is disposed.</summary>

@@ -727,12 +727,12 @@ public abstract class MountChannelContract : IDisposable
         return channel;
     }
 
-    private protected static (RecordingSubscriber Subscriber, IDisposable Subscription, ChannelStart Start) Subscribe(IMountChannel channel, ReplayFrom from,
-        params string[] topics)
+    private protected static (RecordingSubscriber Subscriber, IChannelSubscription Subscription, ChannelStart Start) Subscribe(IMountChannel channel,
+        ReplayFrom from, params string[] topics)
     {
         RecordingSubscriber subscriber = new();
         subscriber.Topics.UnionWith(topics);
-        IDisposable subscription = channel.Subscribe(subscriber, from, out ChannelStart start);
+        IChannelSubscription subscription = channel.Subscribe(subscriber, from, out ChannelStart start);
         Assert.Equal(1, subscriber.StartCalls);
         Assert.Equal(start.Reset, subscriber.Start.Reset);
         Assert.Equal(start.HeadSequence, subscriber.Start.HeadSequence);
