@@ -58,6 +58,9 @@ internal sealed class InProcessMountChannel : IMountChannel
 
     public int SubscriberCount => _fanOut.SubscriberCount;
 
+    /// <summary>How many topics have followers among the subscribers now (shared with the channels that continue this one).</summary>
+    public int TopicCount => _fanOut.TopicCount;
+
     public bool IsAvailable => true;
 
     public ValueTask<PublishReceipt> PublishAsync(EventBody body)
