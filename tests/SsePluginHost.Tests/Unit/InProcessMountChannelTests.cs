@@ -138,6 +138,85 @@ public sealed class InProcessMountChannelTests : MountChannelContract
     }
 
     [Fact]
+    public async Task Refreshes_that_race_with_each_other_and_with_delivery_settle_on_what_each_subscriber_follows()
+    {
+        InProcessMountChannel channel = InProcessChannel();
+        string[] rooms = ["a", "b", "c"];
+        (RecordingSubscriber Subscriber, IChannelSubscription Subscription)[] movers = [.. Enumerable.Range(0, 4).Select(_ =>
+        {
+            (RecordingSubscriber Subscriber, IChannelSubscription Subscription, ChannelStart Start) subscribed = Subscribe(channel, ReplayFrom.Now);
+            return (subscribed.Subscriber, subscribed.Subscription);
+        })];
+        using CancellationTokenSource stop = new();
+
+        // Each mover joins and leaves rooms and tells its subscription, while another thread keeps
+        // telling it to read all its topics and a third publishes to the rooms.
+        Task publisher = Task.Factory.StartNew(
+            () =>
+            {
+                for (int n = 0; !stop.IsCancellationRequested; n++)
+                {
+                    PublishNow(channel, Body("say", "busy") with { Topic = rooms[n % rooms.Length] });
+                }
+            },
+            CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        Task[] refreshers = [.. movers.Select(m => Task.Factory.StartNew(
+            () =>
+            {
+                while (!stop.IsCancellationRequested)
+                {
+                    m.Subscription.RefreshAll();
+                }
+            },
+            CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default))];
+        await Task.WhenAll(movers.Select((m, k) => Task.Run(() =>
+        {
+            for (int round = 0; round < 2000; round++)
+            {
+                string room = rooms[((round * 7) + k) % rooms.Length];
+                if (m.Subscriber.Follows(room))
+                {
+                    m.Subscriber.Unfollow(room);
+                }
+                else
+                {
+                    m.Subscriber.Follow(room);
+                }
+
+                m.Subscription.Refresh(room);
+            }
+        })));
+        await stop.CancelAsync();
+        await Task.WhenAll([publisher, .. refreshers]);
+
+        // Now each room's event asks exactly its followers, and only the rooms followed are kept.
+        bool[,] follows = new bool[movers.Length, rooms.Length];
+        for (int k = 0; k < movers.Length; k++)
+        {
+            for (int r = 0; r < rooms.Length; r++)
+            {
+                follows[k, r] = movers[k].Subscriber.Follows(rooms[r]);
+            }
+        }
+
+        Assert.Equal(Enumerable.Range(0, rooms.Length).Count(r => Enumerable.Range(0, movers.Length).Any(k => follows[k, r])), channel.TopicCount);
+        for (int r = 0; r < rooms.Length; r++)
+        {
+            int[] asked = [.. movers.Select(m => m.Subscriber.FollowsCalls)];
+            int[] offered = [.. movers.Select(m => m.Subscriber.EventCount)];
+            PublishReceipt receipt = PublishNow(channel, Body("say", "settled") with { Topic = rooms[r] });
+            int followers = Enumerable.Range(0, movers.Length).Count(k => follows[k, r]);
+            Assert.Equal(followers, receipt.Delivered);
+            for (int k = 0; k < movers.Length; k++)
+            {
+                int expected = follows[k, r] ? 1 : 0;
+                Assert.Equal(expected, movers[k].Subscriber.FollowsCalls - asked[k]);
+                Assert.Equal(expected, movers[k].Subscriber.EventCount - offered[k]);
+            }
+        }
+    }
+
+    [Fact]
     public void A_channel_that_continues_another_reaches_the_topic_followers_of_both_and_forgets_the_topics_once_both_are_disposed()
     {
         InProcessMountChannel before = InProcessChannel();
