@@ -187,7 +187,7 @@ internal sealed partial class RedisMountChannel : IMountChannel
         return _recipients.Deliver(sessionId, body.DirectFrame());
     }
 
-    public IDisposable Subscribe(IChannelSubscriber subscriber, ReplayFrom from, out ChannelStart start) =>
+    public IChannelSubscription Subscribe(IChannelSubscriber subscriber, ReplayFrom from, out ChannelStart start) =>
         _fanOut.Subscribe(subscriber, from, out start);
 
     public void Dispose()

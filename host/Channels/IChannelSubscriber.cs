@@ -18,4 +18,11 @@ internal interface IChannelSubscriber
 
     /// <summary>Whether it gets the events of <paramref name="topic"/> (asked under the channel's lock: a lookup, no more).</summary>
     bool Follows(string topic);
+
+    /// <summary>
+    /// The topics it follows now, read under the channel's lock when it subscribes (and by
+    /// <see cref="IChannelSubscription.RefreshAll"/>); a change after that is told to the channel
+    /// through <see cref="IChannelSubscription.Refresh"/>.
+    /// </summary>
+    IReadOnlyCollection<string> Topics { get; }
 }

@@ -33,9 +33,12 @@ internal interface IMountChannel : IDisposable
     /// <summary>
     /// Subscribes: <see cref="IChannelSubscriber.OnStart"/> gets what came after
     /// <paramref name="from"/> (or the reset signal), then every later event goes to
-    /// <see cref="IChannelSubscriber.OnEvent"/>, until the subscription is disposed.
+    /// <see cref="IChannelSubscriber.OnEvent"/>, until the subscription is disposed. An event of a
+    /// topic goes only to those that follow it: the subscriber's <see cref="IChannelSubscriber.Topics"/>
+    /// when it subscribes, and later those it tells the subscription of
+    /// (<see cref="IChannelSubscription.Refresh"/>).
     /// </summary>
-    IDisposable Subscribe(IChannelSubscriber subscriber, ReplayFrom from, out ChannelStart start);
+    IChannelSubscription Subscribe(IChannelSubscriber subscriber, ReplayFrom from, out ChannelStart start);
 
     /// <summary>How many events the history holds now.</summary>
     int HistoryCount { get; }

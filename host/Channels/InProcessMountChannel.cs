@@ -58,6 +58,9 @@ internal sealed class InProcessMountChannel : IMountChannel
 
     public int SubscriberCount => _fanOut.SubscriberCount;
 
+    /// <summary>How many topics have followers among the subscribers now (shared with the channels that continue this one).</summary>
+    public int TopicCount => _fanOut.TopicCount;
+
     public bool IsAvailable => true;
 
     public ValueTask<PublishReceipt> PublishAsync(EventBody body)
@@ -85,7 +88,7 @@ internal sealed class InProcessMountChannel : IMountChannel
         return _recipients.Deliver(sessionId, body.DirectFrame());
     }
 
-    public IDisposable Subscribe(IChannelSubscriber subscriber, ReplayFrom from, out ChannelStart start) =>
+    public IChannelSubscription Subscribe(IChannelSubscriber subscriber, ReplayFrom from, out ChannelStart start) =>
         _fanOut.Subscribe(subscriber, from, out start);
 
     /// <summary>Ends the live subscriptions once the last channel sharing this history is disposed.</summary>

@@ -38,11 +38,12 @@ internal sealed class SseSession : ISseClient, IChannelSubscriber, IStreamSource
     private long _graceGeneration;
     private long _expiryKey;
 
-    // The topics it follows: replaced whole (copy on write), read without a lock by the channel.
+    // The topics it follows: replaced whole (copy on write), read without a lock by the channel,
+    // which is told of each change through the subscription (it indexes its subscribers by topic).
     private string[] _topics = [];
 
     private SocketStreamWriter? _socketWriter;
-    private IDisposable? _subscription;
+    private IChannelSubscription? _subscription;
     private ReplayFrom _startingFrom;
     private bool _startedWithReset;
     private long _lastActivity;
@@ -158,6 +159,7 @@ internal sealed class SseSession : ISseClient, IChannelSubscriber, IStreamSource
 
             if (Interlocked.CompareExchange(ref _topics, [.. now, topic], now) == now)
             {
+                Volatile.Read(ref _subscription)?.Refresh(topic);
                 return true;
             }
         }
@@ -176,20 +178,34 @@ internal sealed class SseSession : ISseClient, IChannelSubscriber, IStreamSource
 
             if (Interlocked.CompareExchange(ref _topics, [.. now[..at], .. now[(at + 1)..]], now) == now)
             {
+                Volatile.Read(ref _subscription)?.Refresh(topic);
                 return true;
             }
         }
     }
 
-    /// <summary>The topics a stream opens with (checked by <see cref="SseResponse"/>), added before the session subscribes so that its replay covers them.</summary>
+    /// <summary>
+    /// The topics a stream opens with (checked by <see cref="SseResponse"/>), added before the
+    /// session subscribes so that its replay covers them. A resumed session may still be subscribed
+    /// (its earlier connection is being replaced): that subscription is told of them too.
+    /// </summary>
     public void FollowAtStart(IReadOnlyList<string> topics)
     {
         foreach (string topic in topics)
         {
-            string[] now = Volatile.Read(ref _topics);
-            if (now.Length < SseTopics.MaxPerClient && Array.IndexOf(now, topic) < 0)
+            while (true)
             {
-                Volatile.Write(ref _topics, [.. now, topic]);
+                string[] now = Volatile.Read(ref _topics);
+                if (now.Length >= SseTopics.MaxPerClient || Array.IndexOf(now, topic) >= 0)
+                {
+                    break;
+                }
+
+                if (Interlocked.CompareExchange(ref _topics, [.. now, topic], now) == now)
+                {
+                    Volatile.Read(ref _subscription)?.Refresh(topic);
+                    break;
+                }
             }
         }
     }
@@ -263,8 +279,12 @@ internal sealed class SseSession : ISseClient, IChannelSubscriber, IStreamSource
     {
         Interlocked.Exchange(ref _subscription, null)?.Dispose();
         _startingFrom = from;
-        IDisposable subscription = channel.Subscribe(this, from, out _);
+        IChannelSubscription subscription = channel.Subscribe(this, from, out _);
         Interlocked.Exchange(ref _subscription, subscription)?.Dispose();
+
+        // A Follow or Unfollow between the channel's reading of the topics and now told the
+        // earlier subscription, or none: this one reads them all once more.
+        subscription.RefreshAll();
         if (!IsConnected)
         {
             // Closed meanwhile: the close may have looked for the subscription before it was set.

@@ -99,7 +99,7 @@ internal sealed class FakeMountChannel(IDirectRecipients recipients) : IMountCha
         return ForwardSends ? Recipients.Deliver(sessionId, body.Bytes) : SendAnswer;
     }
 
-    public IDisposable Subscribe(IChannelSubscriber subscriber, ReplayFrom from, out ChannelStart start)
+    public IChannelSubscription Subscribe(IChannelSubscriber subscriber, ReplayFrom from, out ChannelStart start)
     {
         start = NextStart;
         Subscription subscription = new(subscriber, from, start);
@@ -123,9 +123,11 @@ internal sealed class FakeMountChannel(IDirectRecipients recipients) : IMountCha
 
     public void Dispose() => DisposeCalls++;
 
-    /// <summary>One subscription: who, from where, what it started with, and whether it was disposed.</summary>
-    internal sealed class Subscription(IChannelSubscriber subscriber, ReplayFrom from, ChannelStart start) : IDisposable
+    /// <summary>One subscription: who, from where, what it started with, what it was told of its topics, and whether it was disposed.</summary>
+    internal sealed class Subscription(IChannelSubscriber subscriber, ReplayFrom from, ChannelStart start) : IChannelSubscription
     {
+        private readonly Lock _lock = new();
+        private readonly List<string?> _refreshes = [];
         private int _disposeCalls;
 
         public IChannelSubscriber Subscriber { get; } = subscriber;
@@ -135,6 +137,34 @@ internal sealed class FakeMountChannel(IDirectRecipients recipients) : IMountCha
         public ChannelStart Start { get; } = start;
 
         public bool IsDisposed => Volatile.Read(ref _disposeCalls) > 0;
+
+        /// <summary>The topics it was told of, in order (<see langword="null"/> for a <see cref="RefreshAll"/>).</summary>
+        public IReadOnlyList<string?> Refreshes
+        {
+            get
+            {
+                lock (_lock)
+                {
+                    return [.. _refreshes];
+                }
+            }
+        }
+
+        public void Refresh(string topic)
+        {
+            lock (_lock)
+            {
+                _refreshes.Add(topic);
+            }
+        }
+
+        public void RefreshAll()
+        {
+            lock (_lock)
+            {
+                _refreshes.Add(null);
+            }
+        }
 
         public void Dispose() => Interlocked.Increment(ref _disposeCalls);
     }

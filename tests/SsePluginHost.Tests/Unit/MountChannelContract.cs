@@ -156,6 +156,119 @@ public abstract class MountChannelContract : IDisposable
     }
 
     [Fact]
+    public async Task A_subscriber_told_of_a_topic_it_follows_later_gets_its_later_events_and_none_once_told_it_stopped()
+    {
+        IMountChannel channel = Channel();
+        (RecordingSubscriber late, IChannelSubscription subscription, _) = Subscribe(channel, ReplayFrom.Now);
+        (RecordingSubscriber watcher, _, _) = Subscribe(channel, ReplayFrom.Now, "room1");
+
+        PublishReceipt before = PublishNow(channel, Body("say", "before it follows") with { Topic = "room1" });
+        late.Follow("room1");
+        subscription.Refresh("room1");
+        PublishReceipt following = PublishNow(channel, Body("say", "while it follows") with { Topic = "room1" });
+        late.Unfollow("room1");
+        subscription.Refresh("room1");
+        PublishReceipt after = PublishNow(channel, Body("say", "after it stopped") with { Topic = "room1" });
+        PublishReceipt toAll = PublishNow(channel, Body("news", "for everyone"));
+
+        await watcher.WaitForEventsAsync(4);
+        await late.WaitForEventsAsync(2);
+        Assert.Equal([following.Id, toAll.Id], late.EventIds);
+        Assert.Equal([before.Id, following.Id, after.Id, toAll.Id], watcher.EventIds);
+        Assert.Equal([1, 2, 1, 2], new[] { before, following, after, toAll }.Select(r => r.Delivered));
+    }
+
+    [Fact]
+    public async Task Refreshes_that_repeat_come_for_nothing_or_read_every_topic_settle_on_what_the_subscriber_follows()
+    {
+        IMountChannel channel = Channel();
+        (RecordingSubscriber subscriber, IChannelSubscription subscription, _) = Subscribe(channel, ReplayFrom.Now, "room1");
+        (RecordingSubscriber watcher, _, _) = Subscribe(channel, ReplayFrom.Now, "room1", "room2", "room3");
+
+        // Told twice of one it follows, of one it never followed, and all at once of two more.
+        subscription.Refresh("room1");
+        subscription.Refresh("room1");
+        subscription.Refresh("room9");
+        subscriber.Follow("room2");
+        subscriber.Follow("room3");
+        subscription.RefreshAll();
+        subscription.RefreshAll();
+        string[] all = [.. new[] { "room1", "room2", "room3" }.Select(room => PublishNow(channel, Body("say", room) with { Topic = room }).Id)];
+
+        // Stops following two: one is told, the other only read by a RefreshAll.
+        subscriber.Unfollow("room1");
+        subscriber.Unfollow("room3");
+        subscription.Refresh("room1");
+        subscription.Refresh("room1");
+        subscription.RefreshAll();
+        string[] later = [.. new[] { "room1", "room2", "room3" }.Select(room => PublishNow(channel, Body("say", room) with { Topic = room }).Id)];
+        string last = PublishNow(channel, Body("news", "for everyone")).Id;
+
+        await watcher.WaitForEventsAsync(7);
+        await subscriber.WaitForEventsAsync(5);
+        Assert.Equal([.. all, later[1], last], subscriber.EventIds);
+    }
+
+    [Fact]
+    public async Task A_disposed_subscription_is_in_no_topic_and_a_refresh_after_it_changes_nothing()
+    {
+        IMountChannel channel = Channel();
+        (RecordingSubscriber leaving, IChannelSubscription subscription, _) = Subscribe(channel, ReplayFrom.Now, "room1", "room2");
+        (RecordingSubscriber staying, _, _) = Subscribe(channel, ReplayFrom.Now, "room1", "room2");
+        string first = PublishNow(channel, Body("say", "to both") with { Topic = "room1" }).Id;
+        await leaving.WaitForEventsAsync(1);
+
+        subscription.Dispose();
+        subscription.Refresh("room1");
+        leaving.Follow("room3");
+        subscription.RefreshAll();
+        PublishReceipt[] after = [.. new[] { "room1", "room2", "room3" }.Select(room => PublishNow(channel, Body("say", room) with { Topic = room }))];
+
+        Assert.Equal([1, 1, 0], after.Select(r => r.Delivered));
+        await staying.WaitForEventsAsync(3);
+        Assert.Equal([first, after[0].Id, after[1].Id], staying.EventIds);
+        Assert.Equal([first], leaving.EventIds);
+    }
+
+    [Fact]
+    public async Task Leaving_or_changing_topics_during_a_topic_event_does_not_break_its_delivery_to_the_other_followers()
+    {
+        IMountChannel channel = Channel();
+        (RecordingSubscriber self, IChannelSubscription selfSubscription, _) = Subscribe(channel, ReplayFrom.Now, "room1");
+        (RecordingSubscriber mover, IChannelSubscription moverSubscription, _) = Subscribe(channel, ReplayFrom.Now, "room1");
+        (RecordingSubscriber killer, _, _) = Subscribe(channel, ReplayFrom.Now, "room1");
+        (RecordingSubscriber victim, IChannelSubscription victimSubscription, _) = Subscribe(channel, ReplayFrom.Now, "room1");
+        (RecordingSubscriber bystander, _, _) = Subscribe(channel, ReplayFrom.Now, "room1", "room2");
+        self.During = _ => selfSubscription.Dispose();
+        mover.During = _ =>
+        {
+            // Moves to room2 while room1's event is offered.
+            mover.Unfollow("room1");
+            moverSubscription.Refresh("room1");
+            mover.Follow("room2");
+            moverSubscription.Refresh("room2");
+        };
+        killer.During = _ => victimSubscription.Dispose();
+
+        PublishReceipt inRoom1 = PublishNow(channel, Body("say", "room 1") with { Topic = "room1" });
+        PublishReceipt againInRoom1 = PublishNow(channel, Body("say", "room 1 again") with { Topic = "room1" });
+        PublishReceipt inRoom2 = PublishNow(channel, Body("say", "room 2") with { Topic = "room2" });
+
+        await bystander.WaitForEventsAsync(3);
+        await mover.WaitForEventsAsync(2);
+        Assert.Equal([inRoom1.Id, againInRoom1.Id, inRoom2.Id], bystander.EventIds);
+        Assert.Equal([inRoom1.Id, againInRoom1.Id], killer.EventIds);
+        Assert.Equal([inRoom1.Id], self.EventIds);
+        Assert.Equal([inRoom1.Id, inRoom2.Id], mover.EventIds);
+
+        // The victim may or may not have been offered the event during which it was disposed.
+        Assert.InRange(victim.Events.Count, 0, 1);
+        Assert.Equal(4 + victim.Events.Count, inRoom1.Delivered);
+        Assert.Equal(2, againInRoom1.Delivered);
+        Assert.Equal(2, inRoom2.Delivered);
+    }
+
+    [Fact]
     public async Task An_event_with_its_own_id_keeps_it_and_can_be_resumed_after()
     {
         IMountChannel channel = Channel();
@@ -727,12 +840,12 @@ public abstract class MountChannelContract : IDisposable
         return channel;
     }
 
-    private protected static (RecordingSubscriber Subscriber, IDisposable Subscription, ChannelStart Start) Subscribe(IMountChannel channel, ReplayFrom from,
-        params string[] topics)
+    private protected static (RecordingSubscriber Subscriber, IChannelSubscription Subscription, ChannelStart Start) Subscribe(IMountChannel channel,
+        ReplayFrom from, params string[] topics)
     {
         RecordingSubscriber subscriber = new();
         subscriber.Topics.UnionWith(topics);
-        IDisposable subscription = channel.Subscribe(subscriber, from, out ChannelStart start);
+        IChannelSubscription subscription = channel.Subscribe(subscriber, from, out ChannelStart start);
         Assert.Equal(1, subscriber.StartCalls);
         Assert.Equal(start.Reset, subscriber.Start.Reset);
         Assert.Equal(start.HeadSequence, subscriber.Start.HeadSequence);

@@ -256,6 +256,26 @@ public sealed class MountTests : IAsyncLifetime
     }
 
     [Fact]
+    public void A_session_tells_its_subscription_of_each_topic_it_follows_or_leaves_and_a_new_subscription_reads_them_all_again()
+    {
+        SseSession session = AttachedSession();
+
+        Assert.True(session.Follow("room1"));
+        Assert.False(session.Follow("room1"));
+        Assert.True(session.Unfollow("room1"));
+        Assert.False(session.Unfollow("room1"));
+        session.FollowAtStart(["room2", "room2"]);
+        _mount.AttachStream(session, null, true);
+        session.Unsubscribe();
+        Assert.True(session.Follow("room3"));
+
+        IReadOnlyList<FakeMountChannel.Subscription> subscriptions = Channel.Subscriptions;
+        Assert.Equal(2, subscriptions.Count);
+        Assert.Equal([null, "room1", "room1", "room2"], subscriptions[0].Refreshes);
+        Assert.Equal([null], subscriptions[1].Refreshes);
+    }
+
+    [Fact]
     public void A_replay_does_not_repeat_a_broadcast_that_is_still_queued()
     {
         SseSession session = NewSession();

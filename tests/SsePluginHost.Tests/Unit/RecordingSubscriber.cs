@@ -20,6 +20,7 @@ internal sealed class RecordingSubscriber : IChannelSubscriber
     private int _eventsBeforeStart;
     private int _inside;
     private int _overlaps;
+    private int _followsCalls;
     private volatile bool _refuse;
 
     /// <summary>Whether <see cref="IChannelSubscriber.OnEvent"/> answers false (full or gone).</summary>
@@ -29,15 +30,64 @@ internal sealed class RecordingSubscriber : IChannelSubscriber
         set => _refuse = value;
     }
 
-    /// <summary>The topics it follows (all others' events are not offered to it).</summary>
+    /// <summary>
+    /// The topics it follows (all others' events are not offered to it). Changed directly before
+    /// it subscribes; after, through <see cref="Follow"/> and <see cref="Unfollow"/>, which hold its lock.
+    /// </summary>
     public HashSet<string> Topics { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>How many times the channel asked <see cref="Follows"/>.</summary>
+    public int FollowsCalls => Volatile.Read(ref _followsCalls);
+
+    /// <summary>How many live events it was offered.</summary>
+    public int EventCount
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _events.Count;
+            }
+        }
+    }
+
+    /// <inheritdoc/>
+    IReadOnlyCollection<string> IChannelSubscriber.Topics
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. Topics];
+            }
+        }
+    }
 
     /// <inheritdoc/>
     public bool Follows(string topic)
     {
+        Interlocked.Increment(ref _followsCalls);
         lock (_lock)
         {
             return Topics.Contains(topic);
+        }
+    }
+
+    /// <summary>Starts following a topic (the channel is to be told through its subscription).</summary>
+    public void Follow(string topic)
+    {
+        lock (_lock)
+        {
+            Topics.Add(topic);
+        }
+    }
+
+    /// <summary>Stops following a topic (the channel is to be told through its subscription).</summary>
+    public void Unfollow(string topic)
+    {
+        lock (_lock)
+        {
+            Topics.Remove(topic);
         }
     }
 

@@ -36,17 +36,16 @@ public sealed class RedisAnnouncementTests(RedisFixture redis) : IDisposable
         RedisMountChannel reader = Channel();
         RecordingSubscriber listener = new();
         _owned.Add(reader.Subscribe(listener, ReplayFrom.Now, out _));
-        await publisher.PublishAsync(Body("warm-up"));
-        await listener.WaitForEventsAsync(1);
+        int before = await WarmUpAsync(publisher, listener);
         long readsBefore = await StreamReadsAsync();
 
         PublishReceipt[] receipts = await Task.WhenAll(Enumerable.Range(0, 100).Select(i => publisher.PublishAsync(Body($"n={i}")).AsTask()));
-        await listener.WaitForEventsAsync(101);
+        await listener.WaitForEventsAsync(before + 100);
 
-        Assert.Equal(receipts.Select(r => r.Id), listener.EventIds.Skip(1));
+        Assert.Equal(receipts.Select(r => r.Id), listener.EventIds.Skip(before));
         Assert.Equal(
             Enumerable.Range(0, 100).Select(i => $"data: n={i}\n\n"),
-            listener.Events.Skip(1).Select(e => FrameData(e.Frame)));
+            listener.Events.Skip(before).Select(e => FrameData(e.Frame)));
 
         // Both channels read the stream now and then (a gap, a quiet spell), not once per event.
         long reads = await StreamReadsAsync() - readsBefore;
@@ -59,8 +58,7 @@ public sealed class RedisAnnouncementTests(RedisFixture redis) : IDisposable
         RedisMountChannel reader = Channel();
         RecordingSubscriber listener = new();
         _owned.Add(reader.Subscribe(listener, ReplayFrom.Now, out _));
-        await reader.PublishAsync(Body("first"));
-        await listener.WaitForEventsAsync(1);
+        int before = await WarmUpAsync(reader, listener);
 
         // What a host of the version before announcements writes: the entry, then its id alone.
         using ConnectionMultiplexer redisConnection = await ConnectionMultiplexer.ConnectAsync(redis.Server.Configuration);
@@ -72,9 +70,33 @@ public sealed class RedisAnnouncementTests(RedisFixture redis) : IDisposable
             new NameValueEntry("o", string.Empty), new NameValueEntry("n", "older"), new NameValueEntry("t", 0), new NameValueEntry("p", string.Empty)]);
         await database.PublishAsync(RedisChannel.Literal(_prefix + ":mount:{bench}:published"), id);
 
-        await listener.WaitForEventsAsync(2);
-        Assert.Equal((string)id!, listener.EventIds[1]);
-        Assert.Equal("data: from an older host\n\n", FrameData(listener.Events[1].Frame));
+        await listener.WaitForEventsAsync(before + 1);
+        Assert.Equal((string)id!, listener.EventIds[before]);
+        Assert.Equal("data: from an older host\n\n", FrameData(listener.Events[before].Frame));
+    }
+
+    /// <summary>
+    /// Publishes until one event reaches the listener: a channel delivers live only once it has
+    /// read the stream's end (what came before is history). Returns how many the listener has,
+    /// all of them delivered, since they come in order and the last one is there.
+    /// </summary>
+    private static async Task<int> WarmUpAsync(RedisMountChannel publisher, RecordingSubscriber listener)
+    {
+        for (int attempt = 0; attempt < 60; attempt++)
+        {
+            PublishReceipt warm = await publisher.PublishAsync(Body("warm-up"));
+            try
+            {
+                await Eventually.TrueAsync(() => listener.EventIds.Contains(warm.Id), TimeSpan.FromSeconds(1));
+                return listener.Events.Count;
+            }
+            catch (TimeoutException)
+            {
+                // Not reading live yet: another.
+            }
+        }
+
+        throw new TimeoutException("No warm-up event reached the listener in a minute.");
     }
 
     private static EventBody Body(string data) => new(Encoding.UTF8.GetBytes($"data: {data}\n\n"), null);
