@@ -16,7 +16,9 @@
       over the runs; for each scenario at a fixed rate that every server should keep up with
       (L20, L200: the names starting with L) a table of the servers side by side, latency
       first; a cross-check of ssebench's one-process figures against the process-tree
-      figures; and what the load looked like (to see whether the load tool was the bottleneck).
+      figures; what the load looked like (to see whether the load tool was the bottleneck);
+      and, where run.sh counted them (SYSCALLS=1, RESULTS_DIR/logs/<tag>.syscalls, perf stat
+      -x,), the server's system calls per delivery in each scenario that publishes.
 """
 
 import glob
@@ -146,6 +148,45 @@ def load_marks(path):
     return marks
 
 
+def load_perf_stat(path):
+    """{event: count} from a `perf stat -x, -o PATH` file, or None when there is none.
+
+    "<not counted>" (the task never ran while counting) is 0; "<not supported>" is left out.
+    """
+    counts = {}
+    try:
+        with open(path) as f:
+            for line in f:
+                parts = line.strip().split(",")
+                if line.startswith("#") or len(parts) < 3 or not parts[2]:
+                    continue
+                value, event = parts[0], parts[2]
+                if value == "<not counted>":
+                    counts[event] = 0.0
+                else:
+                    try:
+                        counts[event] = float(value)
+                    except ValueError:
+                        pass
+    except OSError:
+        return None
+    return counts or None
+
+
+SEND_FAMILY = ("sendto", "sendmsg", "write", "writev")
+
+
+def syscall_figures(result, counts):
+    """System calls per delivery over one measured run, from its perf stat counts."""
+    received = get(result, "deliveries", "received") or 0
+    if not counts or "raw_syscalls:sys_enter" not in counts or received <= 0:
+        return {}
+    send = sum(counts.get(f"syscalls:sys_enter_{call}", 0.0) for call in SEND_FAMILY)
+    return {"perDelivery": counts["raw_syscalls:sys_enter"] / received,
+            "sendPerDelivery": send / received,
+            "deliveriesPerSend": received / send if send > 0 else None}
+
+
 def get(d, *keys):
     for k in keys:
         if not isinstance(d, dict):
@@ -271,6 +312,45 @@ def describe(runs, scenario):
             f"{fmt(first('publish', 'eventsRequested'))} events of {fmt(first('publish', 'sizeBytes'))} B")
 
 
+def syscall_tables(runs, servers, scenarios):
+    """For each scenario that publishes and has counts: the servers' system calls per delivery."""
+    text = []
+    for scenario in scenarios:
+        if scenario == "C" or not any(r["syscalls"] for (_, sc), rs in runs.items() if sc == scenario for r in rs):
+            continue
+        rows = []
+        for server in servers:
+            counted = [r for r in runs.get((server, scenario), []) if r["syscalls"]]
+            if not counted:
+                rows.append(f"| {server} | 0 | no count |  |  |  |")
+                continue
+
+            def med(key):
+                return median([r["syscalls"].get(key) for r in counted])
+
+            rows.append(
+                f"| {server} | {len(counted)} "
+                f"| {fmt(median([get(r['result'], 'deliveries', 'received') for r in counted]))} "
+                f"| {fmt(med('perDelivery'), 3)} "
+                f"| {fmt(med('sendPerDelivery'), 3)} "
+                f"| {fmt(med('deliveriesPerSend'), 1)} |")
+        if not text:
+            text += ["## System calls per delivery", "",
+                     "The server's system calls (perf stat on its processes: every thread of a .NET server,",
+                     "nginx's workers) over the measured ssebench run, per event delivered to a client; medians",
+                     f"over the runs. Send family: {', '.join(SEND_FAMILY)}. Deliveries per send: how many",
+                     "deliveries one such call carries on average (1 when every event goes out in its own write;",
+                     "more where the server batches).", ""]
+        text += [f"### {scenario}", "",
+                 "| server | runs counted | deliveries | system calls / delivery | send family / delivery"
+                 " | deliveries / send-family call |",
+                 "| --- | --: | --: | --: | --: | --: |",
+                 *rows, "",
+                 "The count covers the whole measured ssebench run (connecting the streams and answering the",
+                 "POSTs as well), so the per-delivery figure is slightly high where a run delivers few events.", ""]
+    return text
+
+
 def summary(results_dir, servers, scenarios):
     runs = {}
     for path in sorted(glob.glob(os.path.join(results_dir, "*.json"))):
@@ -289,8 +369,10 @@ def summary(results_dir, servers, scenarios):
         rows = load_samples(os.path.join(results_dir, "logs", tag + ".samples"))
         marks = load_marks(os.path.join(results_dir, "logs", tag + ".marks"))
         whole = marks.get("whole", "1") == "1"
+        syscalls = syscall_figures(result, load_perf_stat(os.path.join(results_dir, "logs", tag + ".syscalls")))
         runs.setdefault((server, scenario), []).append(
-            {"result": result, "tool": tool_figures(result), "tree": tree_figures(result, rows, marks), "whole": whole})
+            {"result": result, "tool": tool_figures(result), "tree": tree_figures(result, rows, marks), "whole": whole,
+             "syscalls": syscalls})
 
     lines = [
         "| server | scenario | runs | delivered/s | server CPU µs/delivery | latency p50 ms | p99 ms | max ms"
@@ -405,6 +487,7 @@ def summary(results_dir, servers, scenarios):
                      *rows, ""]
         if any_tree:
             text += ["† as above: the server's whole process tree.", ""]
+    text += syscall_tables(runs, servers, scenarios)
     text += ["## Cross-check: ssebench (one process) against the process tree", "", *check, "",
              "## Load (is the load tool the bottleneck?)", "",
              "Server and ssebench CPU in % of one core; the machine has $(nproc) cores shared by the"

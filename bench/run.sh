@@ -40,6 +40,11 @@
 #               measured as ssehost and ssehost-defaults, and where the host is built (default:
 #               this repository); ssebench and Baseline.Hub always come from this repository
 #   SKIP_BUILD=1  use the Release builds already there
+#   SYSCALLS=0  don't count the server's system calls (default 1): perf stat on the server's
+#               processes (nginx: its workers) over every measured run of A, B, L20 and L200
+#               (not the warm-up) into logs/<tag>.syscalls; skipped, with one log line, when
+#               perf is missing or cannot read the syscall tracepoints. While counting, every
+#               system call on the machine takes the kernel's traced path (a little slower).
 #
 # Each run gets a freshly started server (so that no run inherits another's connections, heap
 # or caches), started in the foreground on its own loopback port, waited for, measured with
@@ -56,7 +61,7 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-COMMAND_LINE="$(for v in RUNS SERVERS SCENARIOS QUICK PUBLISH_CONCURRENCY A_CLIENTS A_EVENTS A_SIZE B_CLIENTS B_RATE B_EVENTS B_SIZE C_CLIENTS C_SECONDS C_WARMUP L_CLIENTS L_SIZE L20_EVENTS L200_EVENTS WARMUP PORT_BASE HOST_ROOT SKIP_BUILD; do
+COMMAND_LINE="$(for v in RUNS SERVERS SCENARIOS QUICK PUBLISH_CONCURRENCY A_CLIENTS A_EVENTS A_SIZE B_CLIENTS B_RATE B_EVENTS B_SIZE C_CLIENTS C_SECONDS C_WARMUP L_CLIENTS L_SIZE L20_EVENTS L200_EVENTS WARMUP PORT_BASE HOST_ROOT SKIP_BUILD SYSCALLS; do
   if [ -n "${!v+x}" ]; then printf '%s=%q ' "$v" "${!v}"; fi
 done)bench/run.sh"
 
@@ -68,6 +73,7 @@ WARMUP=${WARMUP:-1}
 PORT_BASE=${PORT_BASE:-18180}
 PUBLISH_CONCURRENCY=${PUBLISH_CONCURRENCY:-4}
 SKIP_BUILD=${SKIP_BUILD:-0}
+SYSCALLS=${SYSCALLS:-1}
 HOST_ROOT=${HOST_ROOT:-$ROOT}
 [ -d "$HOST_ROOT/host" ] || { echo "run.sh: HOST_ROOT '$HOST_ROOT' has no host/ folder (give a checkout of this repository)" >&2; exit 2; }
 HOST_ROOT=$(cd "$HOST_ROOT" && pwd)
@@ -116,6 +122,7 @@ log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 SERVER_PID=""
 SAMPLER_PID=""
 BENCH_PID=""
+SYSCALL_PID="" # perf stat over a measured run (SYSCALLS=1)
 
 stop_pid() { # PID [seconds]: TERM, wait, then KILL the one process (nginx's master stops its workers)
   local pid=$1 limit=${2:-10} i
@@ -133,11 +140,25 @@ stop_pid() { # PID [seconds]: TERM, wait, then KILL the one process (nginx's mas
   wait "$pid" 2>/dev/null || true
 }
 
+stop_perf() { # PID: SIGINT, on which perf writes what it has and exits; after 10 s as stop_pid
+  local pid=$1 i
+  [ -n "$pid" ] || return 0
+  kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
+  kill -INT "$pid" 2>/dev/null || true
+  for ((i = 0; i < 100; i++)); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  stop_pid "$pid" 5
+}
+
 cleanup() {
   local status=$?
   trap - EXIT INT TERM
   stop_pid "$BENCH_PID" 5
   BENCH_PID=""
+  stop_perf "$SYSCALL_PID"
+  SYSCALL_PID=""
   stop_pid "$SAMPLER_PID" 5
   SAMPLER_PID=""
   stop_pid "$SERVER_PID" 15
@@ -170,6 +191,26 @@ if [ ${#missing[@]} -gt 0 ]; then
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}"
 fi
 command -v dotnet >/dev/null 2>&1 || { echo "run.sh: the .NET 10 SDK (dotnet) is needed" >&2; exit 1; }
+
+# SYSCALLS=1: the events perf stat counts over a measured run, those of this kernel (the send
+# family and epoll's waits, read, futex); raw_syscalls:sys_enter is every system call.
+SYSCALL_EVENTS=()
+if [ "$SYSCALLS" = 1 ]; then
+  if ! command -v perf >/dev/null 2>&1; then
+    log "perf is missing: no system call counts (SYSCALLS=1; Debian: apt-get install linux-perf)"
+    SYSCALLS=0
+  elif ! perf stat -x, -o /dev/null -e raw_syscalls:sys_enter -e syscalls:sys_enter_sendto -- true >/dev/null 2>&1; then
+    log "perf cannot read the syscall tracepoints (raw_syscalls:sys_enter, syscalls:sys_enter_sendto; root, or kernel.perf_event_paranoid and tracefs): no system call counts"
+    SYSCALLS=0
+  else
+    SYSCALL_EVENTS=(-e raw_syscalls:sys_enter)
+    for call in sendto sendmsg write writev epoll_wait epoll_pwait epoll_pwait2 read recvfrom recvmsg futex; do
+      if perf stat -x, -o /dev/null -e "syscalls:sys_enter_$call" -- true >/dev/null 2>&1; then
+        SYSCALL_EVENTS+=(-e "syscalls:sys_enter_$call")
+      fi
+    done
+  fi
+fi
 
 # The host's commit, taken before the build: "abc1234", with " (uncommitted changes)" when a
 # file that goes into the host build differs from that commit; "?" outside a git checkout.
@@ -350,6 +391,38 @@ measured_pid() {
   esac
 }
 
+# The comma list of the processes that do the server's work, for perf -p (which counts every
+# thread of a process, those started later too): nginx's workers (the master only waits), or
+# the one .NET process.
+work_pids() { # SERVER
+  case $1 in
+    nchan*) cat /proc/"$SERVER_PID"/task/*/children 2>/dev/null | tr -s ' \n' ',' | sed 's/,$//' ;;
+    *) echo "$SERVER_PID" ;;
+  esac
+}
+
+# SYSCALLS=1: counts the server's system calls (perf stat, aggregated over its processes and
+# threads) from now until stop_syscalls, into logs/TAG.syscalls.
+start_syscalls() { # SERVER TAG
+  [ "$SYSCALLS" = 1 ] || return 0
+  local pids
+  pids=$(work_pids "$1")
+  printf 'perf_pids %s\n' "$pids" >>"$LOGS/$2.marks"
+  perf stat -x, -o "$LOGS/$2.syscalls" "${SYSCALL_EVENTS[@]}" -p "$pids" 2>>"$LOGS/perf.stderr" &
+  SYSCALL_PID=$!
+  sleep 0.5 # perf opens its counters on every thread
+  if ! kill -0 "$SYSCALL_PID" 2>/dev/null; then
+    wait "$SYSCALL_PID" 2>/dev/null || true
+    SYSCALL_PID=""
+    log "$2: perf stat exited at start (see $LOGS/perf.stderr): no system call counts for this run"
+  fi
+}
+
+stop_syscalls() {
+  stop_perf "$SYSCALL_PID"
+  SYSCALL_PID=""
+}
+
 stop_server() { # SERVER TAG
   stop_pid "$SAMPLER_PID" 5
   SAMPLER_PID=""
@@ -415,10 +488,15 @@ for server in $SERVERS; do
       fi
       log "$tag: $(scenario_title "$scenario") (server PID $SERVER_PID, measured PID $MEASURED_PID)"
       marks="$LOGS/$tag.marks"
-      printf 'whole %s\nsettle 2\nlaunch %s\n' "$WHOLE" "$(uptime_now)" >"$marks"
+      : >"$marks"
+      if [ "$scenario" != C ]; then
+        start_syscalls "$server" "$tag"
+      fi
+      printf 'whole %s\nsettle 2\nlaunch %s\n' "$WHOLE" "$(uptime_now)" >>"$marks"
       status=0
       bench "$OUT/$tag.json" --subscribe "$SUB_URL" "${SUB_EXTRA[@]}" --server-pid "$MEASURED_PID" --label "$tag" "$@" || status=$?
       printf 'exit %s\n' "$(uptime_now)" >>"$marks"
+      stop_syscalls
       if [ "$status" -ne 0 ]; then
         failures=$((failures + 1))
         log "$tag: ssebench exited $status (a lost, duplicated or unconnected stream, or --max-seconds; see the JSON)"
