@@ -58,7 +58,7 @@ combine() { # SIDE DIR...
       base=$(basename "$f" .json)           # <server>-<scenario>-1
       tag="$side-${base%-1}-$n"
       cp "$f" "$OUT/$tag.json"
-      for ext in samples marks syscalls; do
+      for ext in samples marks syscalls idle-stat perf.txt perf-comm.txt; do
         if [ -e "$dir/logs/$base.$ext" ]; then cp "$dir/logs/$base.$ext" "$OUT/logs/$tag.$ext"; fi
       done
     done
