@@ -43,8 +43,8 @@
 #   SYSCALLS=0  don't count the server's system calls (default 1): perf stat on the server's
 #               processes (nginx: its workers) over every measured run of A, B, L20 and L200
 #               (not the warm-up) into logs/<tag>.syscalls; skipped, with one log line, when
-#               perf is missing or cannot read the syscall tracepoints. While counting, every
-#               system call on the machine takes the kernel's traced path (a little slower).
+#               perf is missing or cannot read the syscall tracepoints. While counting, each of
+#               the server's system calls costs it about 0.1 us more (see bench/README.md).
 #               In C, the same counts with context switches, CPU migrations and task-clock over
 #               the idle window (from 0.5 s after it starts to 0.5 s before it ends) into
 #               logs/<tag>.idle-stat, for the summary's "syscalls/s" and "context switches/s".
