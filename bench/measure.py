@@ -199,7 +199,8 @@ def idle_figures(counts, marks):
         return {}
     out = {"seconds": span}
     for key, event in (("syscallsPerSecond", "raw_syscalls:sys_enter"), ("switchesPerSecond", "context-switches"),
-                       ("migrationsPerSecond", "cpu-migrations"), ("futexPerSecond", "syscalls:sys_enter_futex")):
+                       ("migrationsPerSecond", "cpu-migrations"), ("futexPerSecond", "syscalls:sys_enter_futex"),
+                       ("yieldPerSecond", "syscalls:sys_enter_sched_yield")):
         if event in counts:
             out[key] = counts[event] / span
     waits = [counts[e] for e in ("syscalls:sys_enter_epoll_wait", "syscalls:sys_enter_epoll_pwait",
@@ -395,13 +396,13 @@ def idle_tables(runs, servers):
                  "0.5 s before it ends), medians over the runs. CPU: perf's task-clock, in % of one core",
                  "(next to the /proc or ssebench figure of the table above).", "",
                  "| server | runs counted | streams connected | idle CPU % of a core | task-clock % | syscalls/s while idle"
-                 " | context switches/s while idle | CPU migrations/s | epoll waits/s | futex/s |",
-                 "| --- | --: | --: | --: | --: | --: | --: | --: | --: | --: |"]
+                 " | context switches/s while idle | CPU migrations/s | epoll waits/s | futex/s | sched_yield/s |",
+                 "| --- | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: |"]
         for server in servers:
             rs = runs.get((server, "C"), [])
             counted = [r for r in rs if r["idle"]]
             if not counted:
-                text.append(f"| {server} | 0 | no count |  |  |  |  |  |  |  |")
+                text.append(f"| {server} | 0 | no count |  |  |  |  |  |  |  |  |")
                 continue
             whole = all(r["whole"] for r in rs)
             src, mark = ("tool", "") if whole else ("tree", " †")
@@ -418,7 +419,8 @@ def idle_tables(runs, servers):
                 f"| {fmt(med('switchesPerSecond'), 1)} "
                 f"| {fmt(med('migrationsPerSecond'), 1)} "
                 f"| {fmt(med('epollPerSecond'), 1)} "
-                f"| {fmt(med('futexPerSecond'), 1)} |")
+                f"| {fmt(med('futexPerSecond'), 1)} "
+                f"| {fmt(med('yieldPerSecond'), 1)} |")
         text += [""]
     profiles = []
     for server in servers:

@@ -210,7 +210,8 @@ fi
 command -v dotnet >/dev/null 2>&1 || { echo "run.sh: the .NET 10 SDK (dotnet) is needed" >&2; exit 1; }
 
 # SYSCALLS=1: the events perf stat counts over a measured run, those of this kernel (the send
-# family and epoll's waits, read, futex); raw_syscalls:sys_enter is every system call.
+# family, epoll's waits, the reads, futex and sched_yield, what a .NET server's idle threads
+# make most); raw_syscalls:sys_enter is every system call.
 SYSCALL_EVENTS=()
 if [ "$SYSCALLS" = 1 ]; then
   if ! command -v perf >/dev/null 2>&1; then
@@ -221,7 +222,7 @@ if [ "$SYSCALLS" = 1 ]; then
     SYSCALLS=0
   else
     SYSCALL_EVENTS=(-e raw_syscalls:sys_enter)
-    for call in sendto sendmsg write writev epoll_wait epoll_pwait epoll_pwait2 read recvfrom recvmsg futex; do
+    for call in sendto sendmsg write writev epoll_wait epoll_pwait epoll_pwait2 read recvfrom recvmsg futex sched_yield; do
       if perf stat -x, -o /dev/null -e "syscalls:sys_enter_$call" -- true >/dev/null 2>&1; then
         SYSCALL_EVENTS+=(-e "syscalls:sys_enter_$call")
       fi
