@@ -58,8 +58,8 @@ combine() { # SIDE DIR...
       base=$(basename "$f" .json)           # <server>-<scenario>-1
       tag="$side-${base%-1}-$n"
       cp "$f" "$OUT/$tag.json"
-      for ext in samples marks; do
-        [ -e "$dir/logs/$base.$ext" ] && cp "$dir/logs/$base.$ext" "$OUT/logs/$tag.$ext"
+      for ext in samples marks syscalls idle-stat perf.txt perf-comm.txt; do
+        if [ -e "$dir/logs/$base.$ext" ]; then cp "$dir/logs/$base.$ext" "$OUT/logs/$tag.$ext"; fi
       done
     done
   done

@@ -16,7 +16,11 @@
       over the runs; for each scenario at a fixed rate that every server should keep up with
       (L20, L200: the names starting with L) a table of the servers side by side, latency
       first; a cross-check of ssebench's one-process figures against the process-tree
-      figures; and what the load looked like (to see whether the load tool was the bottleneck).
+      figures; what the load looked like (to see whether the load tool was the bottleneck);
+      and, where run.sh counted them (SYSCALLS=1, RESULTS_DIR/logs/<tag>.syscalls, perf stat
+      -x,), the server's system calls per delivery in each scenario that publishes; for C,
+      its system calls and context switches per second over the idle window (<tag>.idle-stat),
+      and with PROFILE_IDLE=1 the top of the idle profile (<tag>.perf.txt, <tag>.perf-comm.txt).
 """
 
 import glob
@@ -146,6 +150,79 @@ def load_marks(path):
     return marks
 
 
+def load_perf_stat(path):
+    """{event: count} from a `perf stat -x, -o PATH` file, or None when there is none.
+
+    "<not counted>" (the task never ran while counting) is 0; "<not supported>" is left out.
+    """
+    counts = {}
+    try:
+        with open(path) as f:
+            for line in f:
+                parts = line.strip().split(",")
+                if line.startswith("#") or len(parts) < 3 or not parts[2]:
+                    continue
+                value, event = parts[0], parts[2]
+                if value == "<not counted>":
+                    counts[event] = 0.0
+                else:
+                    try:
+                        counts[event] = float(value)
+                    except ValueError:
+                        pass
+    except OSError:
+        return None
+    return counts or None
+
+
+SEND_FAMILY = ("sendto", "sendmsg", "write", "writev")
+
+
+def syscall_figures(result, counts):
+    """System calls per delivery over one measured run, from its perf stat counts."""
+    received = get(result, "deliveries", "received") or 0
+    if not counts or "raw_syscalls:sys_enter" not in counts or received <= 0:
+        return {}
+    send = sum(counts.get(f"syscalls:sys_enter_{call}", 0.0) for call in SEND_FAMILY)
+    return {"perDelivery": counts["raw_syscalls:sys_enter"] / received,
+            "sendPerDelivery": send / received,
+            "deliveriesPerSend": received / send if send > 0 else None}
+
+
+def idle_figures(counts, marks):
+    """Per second over C's idle window: the server's system calls, context switches, CPU."""
+    try:
+        span = float(marks["idle_stat"].split()[1])
+    except (KeyError, IndexError, ValueError):
+        return {}
+    if not counts or span <= 0:
+        return {}
+    out = {"seconds": span}
+    for key, event in (("syscallsPerSecond", "raw_syscalls:sys_enter"), ("switchesPerSecond", "context-switches"),
+                       ("migrationsPerSecond", "cpu-migrations"), ("futexPerSecond", "syscalls:sys_enter_futex"),
+                       ("yieldPerSecond", "syscalls:sys_enter_sched_yield")):
+        if event in counts:
+            out[key] = counts[event] / span
+    waits = [counts[e] for e in ("syscalls:sys_enter_epoll_wait", "syscalls:sys_enter_epoll_pwait",
+                                 "syscalls:sys_enter_epoll_pwait2") if e in counts]
+    if waits:
+        out["epollPerSecond"] = sum(waits) / span
+    if "task-clock" in counts:  # msec
+        out["cpuPercent"] = counts["task-clock"] / 1000 / span * 100
+    return out
+
+
+def profile_top(path, limit):
+    """The first `limit` entries of a `perf report --stdio -g none` file, as they are printed."""
+    try:
+        with open(path) as f:
+            # without the IPC columns perf adds where there are no cycle counts ("-      -")
+            lines = [re.sub(r"(\s+-)+\s*$", "", line.rstrip()) for line in f if re.match(r"\s+\d+\.\d+%", line)]
+    except OSError:
+        return None
+    return lines[:limit]
+
+
 def get(d, *keys):
     for k in keys:
         if not isinstance(d, dict):
@@ -271,6 +348,107 @@ def describe(runs, scenario):
             f"{fmt(first('publish', 'eventsRequested'))} events of {fmt(first('publish', 'sizeBytes'))} B")
 
 
+def syscall_tables(runs, servers, scenarios):
+    """For each scenario that publishes and has counts: the servers' system calls per delivery."""
+    text = []
+    for scenario in scenarios:
+        if scenario == "C" or not any(r["syscalls"] for (_, sc), rs in runs.items() if sc == scenario for r in rs):
+            continue
+        rows = []
+        for server in servers:
+            counted = [r for r in runs.get((server, scenario), []) if r["syscalls"]]
+            if not counted:
+                rows.append(f"| {server} | 0 | no count |  |  |  |")
+                continue
+
+            def med(key):
+                return median([r["syscalls"].get(key) for r in counted])
+
+            rows.append(
+                f"| {server} | {len(counted)} "
+                f"| {fmt(median([get(r['result'], 'deliveries', 'received') for r in counted]))} "
+                f"| {fmt(med('perDelivery'), 3)} "
+                f"| {fmt(med('sendPerDelivery'), 3)} "
+                f"| {fmt(med('deliveriesPerSend'), 1)} |")
+        if not text:
+            text += ["## System calls per delivery", "",
+                     "The server's system calls (perf stat on its processes: every thread of a .NET server,",
+                     "nginx's workers) over the measured ssebench run, per event delivered to a client; medians",
+                     f"over the runs. Send family: {', '.join(SEND_FAMILY)}. Deliveries per send: how many",
+                     "deliveries one such call carries on average (1 when every event goes out in its own write;",
+                     "more where the server batches).", ""]
+        text += [f"### {scenario}", "",
+                 "| server | runs counted | deliveries | system calls / delivery | send family / delivery"
+                 " | deliveries / send-family call |",
+                 "| --- | --: | --: | --: | --: | --: |",
+                 *rows, "",
+                 "The count covers the whole measured ssebench run (connecting the streams and answering the",
+                 "POSTs as well), so the per-delivery figure is slightly high where a run delivers few events.", ""]
+    return text
+
+
+def idle_tables(runs, servers):
+    """C: the idle window's wake-ups (SYSCALLS=1) and, where recorded, the top of its profile."""
+    text = []
+    if any(r["idle"] for (_, sc), rs in runs.items() if sc == "C" for r in rs):
+        text += ["## Idle streams (C): what the server still does", "",
+                 "perf stat on the server's processes over the idle window (from 0.5 s after it starts to",
+                 "0.5 s before it ends), medians over the runs. CPU: perf's task-clock, in % of one core",
+                 "(next to the /proc or ssebench figure of the table above).", "",
+                 "| server | runs counted | streams connected | idle CPU % of a core | task-clock % | syscalls/s while idle"
+                 " | context switches/s while idle | CPU migrations/s | epoll waits/s | futex/s | sched_yield/s |",
+                 "| --- | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: |"]
+        for server in servers:
+            rs = runs.get((server, "C"), [])
+            counted = [r for r in rs if r["idle"]]
+            if not counted:
+                text.append(f"| {server} | 0 | no count |  |  |  |  |  |  |  |  |")
+                continue
+            whole = all(r["whole"] for r in rs)
+            src, mark = ("tool", "") if whole else ("tree", " †")
+
+            def med(key):
+                return median([r["idle"].get(key) for r in counted])
+
+            text.append(
+                f"| {server} | {len(counted)} "
+                f"| {fmt(median([get(r['result'], 'streams', 'connected') for r in counted]))} "
+                f"| {fmt(median([r[src].get('idleCpuPercent') for r in counted]), 2, mark)} "
+                f"| {fmt(med('cpuPercent'), 2)} "
+                f"| {fmt(med('syscallsPerSecond'), 1)} "
+                f"| {fmt(med('switchesPerSecond'), 1)} "
+                f"| {fmt(med('migrationsPerSecond'), 1)} "
+                f"| {fmt(med('epollPerSecond'), 1)} "
+                f"| {fmt(med('futexPerSecond'), 1)} "
+                f"| {fmt(med('yieldPerSecond'), 1)} |")
+        text += [""]
+    profiles = []
+    for server in servers:
+        for r in runs.get((server, "C"), []):
+            top = profile_top(os.path.join(r["logs"], r["tag"] + ".perf.txt"), 15)
+            if top is None:
+                continue
+            comm = profile_top(os.path.join(r["logs"], r["tag"] + ".perf-comm.txt"), 8) or []
+            samples = ""
+            try:
+                with open(os.path.join(r["logs"], r["tag"] + ".perf.txt")) as f:
+                    m = re.search(r"^# Samples: (\S+)\s+of event '([^']*)'", f.read(), re.M)
+                    if m:
+                        samples = f", {m.group(1)} samples of {m.group(2)}"
+            except OSError:
+                pass
+            if not top:
+                profiles += [f"### {r['tag']}", "", "No samples: the server did not run in the window.", ""]
+            else:
+                profiles += [f"### {r['tag']}{samples}", "", "```", *top, "```", "", "By thread:", "", "```", *comm, "```", ""]
+            break  # the first run of each server
+    if profiles:
+        text += ["## Where the idle server's CPU goes (PROFILE_IDLE=1, perf record -g -F 499)", "",
+                 "The first run of each server: the top entries by DSO and symbol (logs/<tag>.perf.txt; with",
+                 "call chains in <tag>.perf-callers.txt) and by thread (<tag>.perf-comm.txt).", "", *profiles]
+    return text
+
+
 def summary(results_dir, servers, scenarios):
     runs = {}
     for path in sorted(glob.glob(os.path.join(results_dir, "*.json"))):
@@ -289,8 +467,11 @@ def summary(results_dir, servers, scenarios):
         rows = load_samples(os.path.join(results_dir, "logs", tag + ".samples"))
         marks = load_marks(os.path.join(results_dir, "logs", tag + ".marks"))
         whole = marks.get("whole", "1") == "1"
+        syscalls = syscall_figures(result, load_perf_stat(os.path.join(results_dir, "logs", tag + ".syscalls")))
+        idle = idle_figures(load_perf_stat(os.path.join(results_dir, "logs", tag + ".idle-stat")), marks)
         runs.setdefault((server, scenario), []).append(
-            {"result": result, "tool": tool_figures(result), "tree": tree_figures(result, rows, marks), "whole": whole})
+            {"result": result, "tool": tool_figures(result), "tree": tree_figures(result, rows, marks), "whole": whole,
+             "syscalls": syscalls, "idle": idle, "tag": tag, "logs": os.path.join(results_dir, "logs")})
 
     lines = [
         "| server | scenario | runs | delivered/s | server CPU µs/delivery | latency p50 ms | p99 ms | max ms"
@@ -405,6 +586,9 @@ def summary(results_dir, servers, scenarios):
                      *rows, ""]
         if any_tree:
             text += ["† as above: the server's whole process tree.", ""]
+    text += syscall_tables(runs, servers, scenarios)
+    if "C" in scenarios:
+        text += idle_tables(runs, servers)
     text += ["## Cross-check: ssebench (one process) against the process tree", "", *check, "",
              "## Load (is the load tool the bottleneck?)", "",
              "Server and ssebench CPU in % of one core; the machine has $(nproc) cores shared by the"

@@ -40,6 +40,21 @@
 #               measured as ssehost and ssehost-defaults, and where the host is built (default:
 #               this repository); ssebench and Baseline.Hub always come from this repository
 #   SKIP_BUILD=1  use the Release builds already there
+#   SYSCALLS=0  don't count the server's system calls (default 1): perf stat on the server's
+#               processes (nginx: its workers) over every measured run of A, B, L20 and L200
+#               (not the warm-up) into logs/<tag>.syscalls; skipped, with one log line, when
+#               perf is missing or cannot read the syscall tracepoints. While counting, each of
+#               the server's system calls costs it about 0.1 us more (see bench/README.md).
+#               In C, the same counts with context switches, CPU migrations and task-clock over
+#               the idle window (from 0.5 s after it starts to 0.5 s before it ends) into
+#               logs/<tag>.idle-stat, for the summary's "syscalls/s" and "context switches/s".
+#   PROFILE_IDLE=1  in C, also perf record -g -F 499 of the server over that idle window into
+#               logs/<tag>.perf.data, reported by DSO and symbol (logs/<tag>.perf.txt; with call
+#               chains in <tag>.perf-callers.txt) and by thread name (<tag>.perf-comm.txt); the
+#               .NET servers of C then run with DOTNET_PerfMapEnabled=1 and
+#               DOTNET_EnableWriteXorExecute=0 so that JIT-compiled code has names (their
+#               /tmp/perf-<pid>.map and jit-<pid>.dump are removed after the report).
+#               Default 0: the profiler's sampling costs the server a little CPU.
 #
 # Each run gets a freshly started server (so that no run inherits another's connections, heap
 # or caches), started in the foreground on its own loopback port, waited for, measured with
@@ -56,7 +71,7 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-COMMAND_LINE="$(for v in RUNS SERVERS SCENARIOS QUICK PUBLISH_CONCURRENCY A_CLIENTS A_EVENTS A_SIZE B_CLIENTS B_RATE B_EVENTS B_SIZE C_CLIENTS C_SECONDS C_WARMUP L_CLIENTS L_SIZE L20_EVENTS L200_EVENTS WARMUP PORT_BASE HOST_ROOT SKIP_BUILD; do
+COMMAND_LINE="$(for v in RUNS SERVERS SCENARIOS QUICK PUBLISH_CONCURRENCY A_CLIENTS A_EVENTS A_SIZE B_CLIENTS B_RATE B_EVENTS B_SIZE C_CLIENTS C_SECONDS C_WARMUP L_CLIENTS L_SIZE L20_EVENTS L200_EVENTS WARMUP PORT_BASE HOST_ROOT SKIP_BUILD SYSCALLS PROFILE_IDLE; do
   if [ -n "${!v+x}" ]; then printf '%s=%q ' "$v" "${!v}"; fi
 done)bench/run.sh"
 
@@ -68,6 +83,8 @@ WARMUP=${WARMUP:-1}
 PORT_BASE=${PORT_BASE:-18180}
 PUBLISH_CONCURRENCY=${PUBLISH_CONCURRENCY:-4}
 SKIP_BUILD=${SKIP_BUILD:-0}
+SYSCALLS=${SYSCALLS:-1}
+PROFILE_IDLE=${PROFILE_IDLE:-0}
 HOST_ROOT=${HOST_ROOT:-$ROOT}
 [ -d "$HOST_ROOT/host" ] || { echo "run.sh: HOST_ROOT '$HOST_ROOT' has no host/ folder (give a checkout of this repository)" >&2; exit 2; }
 HOST_ROOT=$(cd "$HOST_ROOT" && pwd)
@@ -116,6 +133,9 @@ log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 SERVER_PID=""
 SAMPLER_PID=""
 BENCH_PID=""
+SYSCALL_PID="" # perf stat over a measured run (SYSCALLS=1)
+IDLE_PIDS=()   # in C: perf stat and perf record over the idle window (or, until then, their waits)
+IDLE_DONE=""   # the file that tells those waits that ssebench has exited
 
 stop_pid() { # PID [seconds]: TERM, wait, then KILL the one process (nginx's master stops its workers)
   local pid=$1 limit=${2:-10} i
@@ -133,14 +153,32 @@ stop_pid() { # PID [seconds]: TERM, wait, then KILL the one process (nginx's mas
   wait "$pid" 2>/dev/null || true
 }
 
+stop_perf() { # PID: SIGINT, on which perf writes what it has and exits; after 10 s as stop_pid
+  local pid=$1 i
+  [ -n "$pid" ] || return 0
+  kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
+  kill -INT "$pid" 2>/dev/null || true
+  for ((i = 0; i < 100; i++)); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  stop_pid "$pid" 5
+}
+
 cleanup() {
-  local status=$?
+  local status=$? pid
   trap - EXIT INT TERM
   stop_pid "$BENCH_PID" 5
   BENCH_PID=""
+  stop_perf "$SYSCALL_PID"
+  SYSCALL_PID=""
+  stop_idle_perf 0
   stop_pid "$SAMPLER_PID" 5
   SAMPLER_PID=""
   stop_pid "$SERVER_PID" 15
+  if [ "${PERF_MAP:-0}" = 1 ]; then # the perf maps of the server of an idle profile (its run, or its report)
+    for pid in $SERVER_PID ${server_pid:-}; do remove_perf_maps "$pid"; done
+  fi
   SERVER_PID=""
   rm -rf "$WORK"
   exit "$status"
@@ -170,6 +208,39 @@ if [ ${#missing[@]} -gt 0 ]; then
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}"
 fi
 command -v dotnet >/dev/null 2>&1 || { echo "run.sh: the .NET 10 SDK (dotnet) is needed" >&2; exit 1; }
+
+# SYSCALLS=1: the events perf stat counts over a measured run, those of this kernel (the send
+# family, epoll's waits, the reads, futex and sched_yield, what a .NET server's idle threads
+# make most); raw_syscalls:sys_enter is every system call.
+SYSCALL_EVENTS=()
+if [ "$SYSCALLS" = 1 ]; then
+  if ! command -v perf >/dev/null 2>&1; then
+    log "perf is missing: no system call counts (SYSCALLS=1; Debian: apt-get install linux-perf)"
+    SYSCALLS=0
+  elif ! perf stat -x, -o /dev/null -e raw_syscalls:sys_enter -e syscalls:sys_enter_sendto -- true >/dev/null 2>&1; then
+    log "perf cannot read the syscall tracepoints (raw_syscalls:sys_enter, syscalls:sys_enter_sendto; root, or kernel.perf_event_paranoid and tracefs): no system call counts"
+    SYSCALLS=0
+  else
+    SYSCALL_EVENTS=(-e raw_syscalls:sys_enter)
+    for call in sendto sendmsg write writev epoll_wait epoll_pwait epoll_pwait2 read recvfrom recvmsg futex sched_yield; do
+      if perf stat -x, -o /dev/null -e "syscalls:sys_enter_$call" -- true >/dev/null 2>&1; then
+        SYSCALL_EVENTS+=(-e "syscalls:sys_enter_$call")
+      fi
+    done
+  fi
+fi
+# PROFILE_IDLE=1: perf record works (it falls back to the cpu-clock software event where the
+# machine has no hardware counters, as in most VMs).
+if [ "$PROFILE_IDLE" = 1 ]; then
+  if ! command -v perf >/dev/null 2>&1; then
+    log "perf is missing: no idle profile (PROFILE_IDLE=1; Debian: apt-get install linux-perf)"
+    PROFILE_IDLE=0
+  elif ! perf record -q -F 499 -g -o "$WORK/probe.perf.data" -- true >/dev/null 2>&1; then
+    log "perf record does not work here (root, or kernel.perf_event_paranoid): no idle profile"
+    PROFILE_IDLE=0
+  fi
+  rm -f "$WORK/probe.perf.data"
+fi
 
 # The host's commit, taken before the build: "abc1234", with " (uncommitted changes)" when a
 # file that goes into the host build differs from that commit; "?" outside a git checkout.
@@ -247,6 +318,15 @@ urls_of() {
   fi
 }
 
+# 1 only for the idle profile (PROFILE_IDLE=1, scenario C): the .NET servers then run with
+# DOTNET_PerfMapEnabled=1 (the runtime writes /tmp/perf-<pid>.map, the names of JIT-compiled
+# code) and DOTNET_EnableWriteXorExecute=0: with W^X (the default) JIT-compiled code is mapped
+# from a memfd ("/memfd:doublemapper"), which perf does not look up in perf-<pid>.map
+# (dotnet/runtime#97765). Else 0: the environment as it is (the runtime's defaults: no perf
+# map, W^X on). env(1) executes the server in its own place: $! stays the server's PID.
+PERF_MAP=0
+DOTNET_PROFILE_ENV=()
+
 start_server() { # SERVER TAG: starts it in the background, sets SERVER_PID, waits until it answers
   local server=$1 tag=$2 port dir
   port=$(port_of "$server")
@@ -279,7 +359,7 @@ start_server() { # SERVER TAG: starts it in the background, sets SERVER_PID, wai
   }
 }
 EOF
-      "$HOST_EXE" --contentRoot "$dir" --urls "http://127.0.0.1:$port" </dev/null >"$LOGS/$tag.log" 2>&1 &
+      env "${DOTNET_PROFILE_ENV[@]}" "$HOST_EXE" --contentRoot "$dir" --urls "http://127.0.0.1:$port" </dev/null >"$LOGS/$tag.log" 2>&1 &
       SERVER_PID=$! ;;
     ssehost-defaults)
       # The host as users run it: no History, Streams or Ping settings (history of 1,000 events
@@ -298,7 +378,7 @@ EOF
   }
 }
 EOF
-      "$HOST_EXE" --contentRoot "$dir" --urls "http://127.0.0.1:$port" </dev/null >"$LOGS/$tag.log" 2>&1 &
+      env "${DOTNET_PROFILE_ENV[@]}" "$HOST_EXE" --contentRoot "$dir" --urls "http://127.0.0.1:$port" </dev/null >"$LOGS/$tag.log" 2>&1 &
       SERVER_PID=$! ;;
     nchan1 | nchan2)
       local workers=${server#nchan}
@@ -307,7 +387,7 @@ EOF
       nginx -p "$dir/" -c "$dir/nginx.conf" -e "$dir/error.log" </dev/null >"$LOGS/$tag.log" 2>&1 &
       SERVER_PID=$! ;;
     baseline)
-      "$HUB_EXE" --urls "http://127.0.0.1:$port" </dev/null >"$LOGS/$tag.log" 2>&1 &
+      env "${DOTNET_PROFILE_ENV[@]}" "$HUB_EXE" --urls "http://127.0.0.1:$port" </dev/null >"$LOGS/$tag.log" 2>&1 &
       SERVER_PID=$! ;;
   esac
   local i
@@ -348,6 +428,105 @@ measured_pid() {
         WHOLE=0
       fi ;;
   esac
+}
+
+# The comma list of the processes that do the server's work, for perf -p (which counts every
+# thread of a process, those started later too): nginx's workers (the master only waits), or
+# the one .NET process.
+work_pids() { # SERVER
+  case $1 in
+    nchan*) cat /proc/"$SERVER_PID"/task/*/children 2>/dev/null | tr -s ' \n' ',' | sed 's/,$//' ;;
+    *) echo "$SERVER_PID" ;;
+  esac
+}
+
+# SYSCALLS=1: counts the server's system calls (perf stat, aggregated over its processes and
+# threads) from now until stop_syscalls, into logs/TAG.syscalls.
+start_syscalls() { # SERVER TAG
+  [ "$SYSCALLS" = 1 ] || return 0
+  local pids
+  pids=$(work_pids "$1")
+  printf 'perf_pids %s\n' "$pids" >>"$LOGS/$2.marks"
+  perf stat -x, -o "$LOGS/$2.syscalls" "${SYSCALL_EVENTS[@]}" -p "$pids" 2>>"$LOGS/perf.stderr" &
+  SYSCALL_PID=$!
+  sleep 0.5 # perf opens its counters on every thread
+  if ! kill -0 "$SYSCALL_PID" 2>/dev/null; then
+    wait "$SYSCALL_PID" 2>/dev/null || true
+    SYSCALL_PID=""
+    log "$2: perf stat exited at start (see $LOGS/perf.stderr): no system call counts for this run"
+  fi
+}
+
+stop_syscalls() {
+  stop_perf "$SYSCALL_PID"
+  SYSCALL_PID=""
+}
+
+centis() { # the boot-time clock in hundredths of a second (/proc/uptime has two decimals)
+  local up _
+  read -r up _ </proc/uptime
+  echo $((10#${up/./}))
+}
+
+# C: perf over the idle window. ssebench (--ready-file) writes WORK/TAG.ready once every stream
+# is connected and has its first bytes, waits --idle-warmup (C_WARMUP) and then holds the streams
+# idle for --idle-seconds (C_SECONDS). IDLE_MARGIN after that window starts, perf runs for
+# IDLE_SPAN seconds, ending IDLE_MARGIN before it ends (the streams close right after it).
+IDLE_MARGIN=$(awk -v s="$C_SECONDS" 'BEGIN { printf "%.2f", (s >= 3 ? 0.5 : s / 4) }')
+IDLE_SPAN=$(awk -v s="$C_SECONDS" -v m="$IDLE_MARGIN" 'BEGIN { printf "%.2f", s - 2 * m }')
+start_idle_perf() { # KIND(stat|record) SERVER TAG: in the background, one PID in IDLE_PIDS
+  local kind=$1 tag=$3 pids wait_cs
+  pids=$(work_pids "$2")
+  wait_cs=$(awk -v w="$C_WARMUP" -v m="$IDLE_MARGIN" 'BEGIN { printf "%d", (w + m) * 100 }')
+  IDLE_DONE="$WORK/$tag.done"
+  (
+    ready="$WORK/$tag.ready" done="$IDLE_DONE"
+    until [ -e "$ready" ]; do
+      [ -e "$done" ] && exit 0
+      sleep 0.1
+    done
+    start=$(($(centis) + wait_cs))
+    while [ "$(centis)" -lt "$start" ]; do
+      [ -e "$done" ] && exit 0
+      sleep 0.1
+    done
+    printf 'idle_%s %s %s %s\n' "$kind" "$(uptime_now)" "$IDLE_SPAN" "$pids" >>"$LOGS/$tag.marks"
+    case $kind in
+      stat) exec perf stat -x, -o "$LOGS/$tag.idle-stat" -e context-switches -e cpu-migrations -e task-clock \
+        "${SYSCALL_EVENTS[@]}" -p "$pids" -- sleep "$IDLE_SPAN" ;;
+      record) exec perf record -q -F 499 -g -p "$pids" -o "$LOGS/$tag.perf.data" -- sleep "$IDLE_SPAN" ;;
+    esac
+  ) </dev/null >>"$LOGS/perf.stderr" 2>&1 &
+  IDLE_PIDS+=("$!")
+}
+
+stop_idle_perf() { # SECONDS: lets the waits and perf end on their own within SECONDS, then stops them
+  local pid i
+  [ ${#IDLE_PIDS[@]} -gt 0 ] || return 0
+  touch "$IDLE_DONE" 2>/dev/null || true
+  for pid in "${IDLE_PIDS[@]}"; do
+    for ((i = 0; i < $1 * 10; i++)); do
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.1
+    done
+    stop_perf "$pid"
+  done
+  IDLE_PIDS=()
+}
+
+# PROFILE_IDLE=1: the reports of logs/TAG.perf.data; then the perf maps of SERVER_PID are removed.
+report_idle_profile() { # TAG
+  local data="$LOGS/$1.perf.data"
+  if [ -s "$data" ]; then
+    perf report -i "$data" --stdio --no-children --sort dso,symbol -g none --percent-limit 0.5 >"$LOGS/$1.perf.txt" 2>>"$LOGS/perf.stderr" || true
+    perf report -i "$data" --stdio --no-children --sort dso,symbol --percent-limit 0.5 >"$LOGS/$1.perf-callers.txt" 2>>"$LOGS/perf.stderr" || true
+    perf report -i "$data" --stdio --no-children --sort comm -g none >"$LOGS/$1.perf-comm.txt" 2>>"$LOGS/perf.stderr" || true
+  else
+    log "$1: no idle profile (no $data; see $LOGS/perf.stderr)"
+  fi
+}
+remove_perf_maps() { # PID
+  rm -f "/tmp/perf-$1.map" "/tmp/perfinfo-$1.map" "/tmp/jit-$1.dump"
 }
 
 stop_server() { # SERVER TAG
@@ -403,7 +582,14 @@ for server in $SERVERS; do
   for scenario in $SCENARIOS; do
     for ((run = 1; run <= RUNS; run++)); do
       tag="$server-$scenario-$run"
+      PERF_MAP=0
+      DOTNET_PROFILE_ENV=()
+      if [ "$scenario" = C ] && [ "$PROFILE_IDLE" = 1 ]; then
+        PERF_MAP=1
+        DOTNET_PROFILE_ENV=(DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0)
+      fi
       start_server "$server" "$tag"
+      server_pid=$SERVER_PID
       # shellcheck disable=SC2046 # scenario_args is a list of options
       set -- $(scenario_args "$scenario")
       if [ "$scenario" != C ]; then
@@ -415,10 +601,20 @@ for server in $SERVERS; do
       fi
       log "$tag: $(scenario_title "$scenario") (server PID $SERVER_PID, measured PID $MEASURED_PID)"
       marks="$LOGS/$tag.marks"
-      printf 'whole %s\nsettle 2\nlaunch %s\n' "$WHOLE" "$(uptime_now)" >"$marks"
+      : >"$marks"
+      if [ "$scenario" != C ]; then
+        start_syscalls "$server" "$tag"
+      else
+        if [ "$SYSCALLS" = 1 ]; then start_idle_perf stat "$server" "$tag"; fi
+        if [ "$PROFILE_IDLE" = 1 ]; then start_idle_perf record "$server" "$tag"; fi
+        if [ ${#IDLE_PIDS[@]} -gt 0 ]; then set -- "$@" --ready-file "$WORK/$tag.ready"; fi
+      fi
+      printf 'whole %s\nsettle 2\nlaunch %s\n' "$WHOLE" "$(uptime_now)" >>"$marks"
       status=0
       bench "$OUT/$tag.json" --subscribe "$SUB_URL" "${SUB_EXTRA[@]}" --server-pid "$MEASURED_PID" --label "$tag" "$@" || status=$?
       printf 'exit %s\n' "$(uptime_now)" >>"$marks"
+      stop_syscalls
+      stop_idle_perf 5
       if [ "$status" -ne 0 ]; then
         failures=$((failures + 1))
         log "$tag: ssebench exited $status (a lost, duplicated or unconnected stream, or --max-seconds; see the JSON)"
@@ -428,6 +624,10 @@ for server in $SERVERS; do
         rm -f "$OUT/$tag.json"
       fi
       stop_server "$server" "$tag"
+      if [ "$scenario" = C ] && [ "$PROFILE_IDLE" = 1 ]; then
+        report_idle_profile "$tag"
+        remove_perf_maps "$server_pid"
+      fi
     done
   done
 done
