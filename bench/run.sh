@@ -33,7 +33,10 @@
 #               the scenarios' sizes (defaults above; L20 and L200 share L_CLIENTS and L_SIZE,
 #               their rates are 20 and 200 events/s)
 #   PUBLISH_CONCURRENCY  POSTs in flight in A, B, L20 and L200 (default 4, ssebench's default)
-#   WARMUP=0    skip the short unrecorded warm-up run before each run of A, B, L20 and L200
+#   WARMUP=0    skip the unrecorded warm-up run before each run of A, B, L20 and L200
+#   WARMUP_CLIENTS WARMUP_EVENTS  its size (1,000 clients x 3,000 events as fast as they are taken;
+#               QUICK: 20 x 200): long enough that a .NET server's JIT has compiled its hot paths
+#               (with 100 x 2,000, the tiered compiler still took a fifth of the host's CPU in L20)
 #               (default 1)
 #   PORT_BASE   the servers listen on 127.0.0.1:PORT_BASE+1 .. +5 (default 18180)
 #   HOST_ROOT   the checkout whose Release host build (HOST_ROOT/host/bin/Release/net10.0) is
@@ -71,7 +74,7 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-COMMAND_LINE="$(for v in RUNS SERVERS SCENARIOS QUICK PUBLISH_CONCURRENCY A_CLIENTS A_EVENTS A_SIZE B_CLIENTS B_RATE B_EVENTS B_SIZE C_CLIENTS C_SECONDS C_WARMUP L_CLIENTS L_SIZE L20_EVENTS L200_EVENTS WARMUP PORT_BASE HOST_ROOT SKIP_BUILD SYSCALLS PROFILE_IDLE; do
+COMMAND_LINE="$(for v in RUNS SERVERS SCENARIOS QUICK PUBLISH_CONCURRENCY A_CLIENTS A_EVENTS A_SIZE B_CLIENTS B_RATE B_EVENTS B_SIZE C_CLIENTS C_SECONDS C_WARMUP L_CLIENTS L_SIZE L20_EVENTS L200_EVENTS WARMUP WARMUP_CLIENTS WARMUP_EVENTS PORT_BASE HOST_ROOT SKIP_BUILD SYSCALLS PROFILE_IDLE; do
   if [ -n "${!v+x}" ]; then printf '%s=%q ' "$v" "${!v}"; fi
 done)bench/run.sh"
 
@@ -94,6 +97,7 @@ if [ "$QUICK" = 1 ]; then
   B_CLIENTS=${B_CLIENTS:-50}; B_RATE=${B_RATE:-20}; B_EVENTS=${B_EVENTS:-40}; B_SIZE=${B_SIZE:-100}
   C_CLIENTS=${C_CLIENTS:-100}; C_SECONDS=${C_SECONDS:-3}; C_WARMUP=${C_WARMUP:-1}
   L_CLIENTS=${L_CLIENTS:-50}; L_SIZE=${L_SIZE:-100}; L20_EVENTS=${L20_EVENTS:-40}; L200_EVENTS=${L200_EVENTS:-400}
+  WARMUP_CLIENTS=${WARMUP_CLIENTS:-20}; WARMUP_EVENTS=${WARMUP_EVENTS:-200}
   MAX_SECONDS=60
 else
   # A_EVENTS: at 95,000 to 325,000 deliveries/s on 2 cores, a run of A takes 9 to 32 s.
@@ -102,6 +106,7 @@ else
   C_CLIENTS=${C_CLIENTS:-19500}; C_SECONDS=${C_SECONDS:-30}; C_WARMUP=${C_WARMUP:-10}
   # L20 and L200: 30 s each at 20 and 200 events/s.
   L_CLIENTS=${L_CLIENTS:-1000}; L_SIZE=${L_SIZE:-100}; L20_EVENTS=${L20_EVENTS:-600}; L200_EVENTS=${L200_EVENTS:-6000}
+  WARMUP_CLIENTS=${WARMUP_CLIENTS:-1000}; WARMUP_EVENTS=${WARMUP_EVENTS:-3000}
   MAX_SECONDS=240
 fi
 
@@ -596,7 +601,7 @@ for server in $SERVERS; do
         set -- "$@" --publish "$PUB_URL" --publish-concurrency "$PUBLISH_CONCURRENCY"
         if [ "$WARMUP" = 1 ]; then
           bench "$WORK/$tag.warmup.json" --subscribe "$SUB_URL" "${SUB_EXTRA[@]}" --publish "$PUB_URL" \
-            --clients 100 --events 2000 --label "$tag-warmup" || true
+            --clients "$WARMUP_CLIENTS" --events "$WARMUP_EVENTS" --label "$tag-warmup" || true
         fi
       fi
       log "$tag: $(scenario_title "$scenario") (server PID $SERVER_PID, measured PID $MEASURED_PID)"
@@ -655,7 +660,7 @@ done
       baseline) echo "- baseline: tests/Baseline.Hub (Release), plain ASP.NET Core TypedResults.ServerSentEvents" ;;
     esac
   done
-  echo "Each run on a freshly started server, $RUNS run(s) each; warm-up before A, B, L20 and L200: $([ "$WARMUP" = 1 ] && echo "100 clients x 2,000 events, not recorded" || echo none)."
+  echo "Each run on a freshly started server, $RUNS run(s) each; warm-up before A, B, L20 and L200: $([ "$WARMUP" = 1 ] && echo "$WARMUP_CLIENTS clients x $WARMUP_EVENTS events, not recorded" || echo none)."
   echo
   echo "## Machine"
   echo

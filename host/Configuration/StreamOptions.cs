@@ -11,9 +11,11 @@ public sealed class StreamOptions
 
     /// <summary>
     /// The most milliseconds a client's events may wait for others to join them in one write.
-    /// Events go out at once while the host keeps up; only while writes back up (rounds of writes
-    /// run back to back) does the next round wait, 1 ms at first and doubling while the pressure
-    /// lasts, up to this bound. Fewer, larger writes then cut the system calls and CPU per event.
+    /// Events go out at once while the host keeps up; only while writes back up (writers are
+    /// waiting as a round of writes ends) and carry several events each does the next round wait,
+    /// 1 ms at first and doubling while the pressure lasts, up to this bound (see
+    /// <see cref="Streaming.WriteScheduler"/>). Fewer, larger writes then cut the system calls and
+    /// CPU per event.
     /// 20 by default (measured in BENCHMARKS.md); 0 never waits (writes still batch what arrives
     /// while a client's earlier write is under way).
     /// </summary>

@@ -118,13 +118,15 @@ internal sealed class EventQueue(int capacity, long maxBytes)
     /// <summary>
     /// Takes events, oldest first, under one lock: writes their frames into <paramref name="into"/>
     /// until about <paramref name="maxBytes"/> are written. <paramref name="lastSequence"/> is the
-    /// last broadcast written, or 0; <paramref name="more"/> says whether some is left. Returns
-    /// whether the queue is finished: completed, and everything in it taken.
+    /// last broadcast written, or 0; <paramref name="more"/> says whether some is left;
+    /// <paramref name="events"/> is how many were taken. Returns whether the queue is finished:
+    /// completed, and everything in it taken.
     /// </summary>
-    public bool DrainInto(IBufferWriter<byte> into, int maxBytes, out long lastSequence, out bool more)
+    public bool DrainInto(IBufferWriter<byte> into, int maxBytes, out long lastSequence, out bool more, out int events)
     {
         long released = 0;
         lastSequence = 0;
+        events = 0;
         lock (_lock)
         {
             while (_count > 0 && released < maxBytes)
@@ -140,6 +142,7 @@ internal sealed class EventQueue(int capacity, long maxBytes)
                 item = default;
                 _head = _head + 1 == _items.Length ? 0 : _head + 1;
                 _count--;
+                events++;
             }
 
             more = _count > 0;

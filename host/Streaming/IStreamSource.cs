@@ -15,9 +15,9 @@ internal interface IStreamSource
     /// <summary>
     /// Moves what is queued into <paramref name="into"/>, up to about <paramref name="maxBytes"/>;
     /// returns whether the queue is finished (closed, and all taken); <paramref name="more"/> says
-    /// whether some is left.
+    /// whether some is left, <paramref name="events"/> how many events were taken.
     /// </summary>
-    bool Drain(IBufferWriter<byte> into, int maxBytes, out bool more);
+    bool Drain(IBufferWriter<byte> into, int maxBytes, out bool more, out int events);
 
     /// <summary>Ends the session with a reason.</summary>
     void Close(SseDisconnectReason reason);

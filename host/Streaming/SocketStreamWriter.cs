@@ -90,7 +90,12 @@ internal sealed class SocketStreamWriter : IThreadPoolWorkItem
 
         ArrayBufferWriter<byte> buffer = t_buffer ??= new ArrayBufferWriter<byte>(16 * 1024);
         buffer.ResetWrittenCount();
-        bool finished = _session.Drain(buffer, MaxRunBytes, out bool more);
+        bool finished = _session.Drain(buffer, MaxRunBytes, out bool more, out int events);
+        if (events > 0)
+        {
+            _scheduler.Wrote(events);
+        }
+
         if (buffer.WrittenCount > 0 && !TrySendNow(buffer.WrittenSpan, out int sent))
         {
             if (sent < 0)

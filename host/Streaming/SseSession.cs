@@ -609,11 +609,12 @@ internal sealed class SseSession : ISseClient, IChannelSubscriber, IStreamSource
     /// <summary>
     /// Moves what is queued into <paramref name="into"/>, up to about <paramref name="maxBytes"/>,
     /// skipping broadcasts that the replay already carried. Returns whether the queue is finished
-    /// (the session closed and everything was taken); <paramref name="more"/> says whether some is left.
+    /// (the session closed and everything was taken); <paramref name="more"/> says whether some is
+    /// left, <paramref name="events"/> how many events were taken.
     /// </summary>
-    public bool Drain(IBufferWriter<byte> into, int maxBytes, out bool more)
+    public bool Drain(IBufferWriter<byte> into, int maxBytes, out bool more, out int events)
     {
-        bool finished = _queue.DrainInto(into, maxBytes, out long lastSequence, out more);
+        bool finished = _queue.DrainInto(into, maxBytes, out long lastSequence, out more, out events);
         if (lastSequence != 0)
         {
             Volatile.Write(ref _lastWrittenSequence, lastSequence);
@@ -628,7 +629,7 @@ internal sealed class SseSession : ISseClient, IChannelSubscriber, IStreamSource
         bool more;
         do
         {
-            Drain(output, MaxWriteBytes, out more);
+            Drain(output, MaxWriteBytes, out more, out _);
             FlushResult flushed = await output.FlushAsync(stop).ConfigureAwait(false);
             if (flushed.IsCompleted || flushed.IsCanceled)
             {

@@ -12,11 +12,14 @@ namespace SsePluginHost.Streaming;
 /// <item>A writer made due while a round is under way (or while a fan-out is still handing an event
 /// to every subscriber, see <see cref="BeginBurst"/>) waits for the next round, and whatever
 /// else reaches its client meanwhile goes out in the same write.</item>
-/// <item>When rounds run back to back (writers are already waiting when a round ends, twice in a
-/// row), the next round starts no earlier than a short delay after the last one began: 1 ms,
-/// doubling with each further round under pressure, up to the bound
-/// (<c>SseHost:Streams:MaxCoalesceMilliseconds</c>). The first round that ends with nobody
-/// waiting lifts it.</item>
+/// <item>Only when that natural batching is heavy already — writers are waiting as a round ends,
+/// and the round's writes carried <see cref="BatchingPays"/> events or more each on average (its
+/// clients get events faster than they can be written one by one) — does the next round start
+/// no earlier than a delay after the last one began: 1 ms, doubling with each such round, up to
+/// the bound (<c>SseHost:Streams:MaxCoalesceMilliseconds</c>). Fewer, larger writes then cost
+/// less CPU per event where that pays. The delay halves with each round that ends with nobody
+/// waiting or whose writes carried fewer than <see cref="BatchingIdle"/> events each, and it
+/// counts from when the last round began: after a quiet spell the next event goes out at once.</item>
 /// </list>
 /// No timer runs while the host is idle; the one timer serves only a delayed round.
 /// </summary>
@@ -25,11 +28,11 @@ internal sealed class WriteScheduler : IFanOutBurst, IDisposable
     /// <summary>Due writers below which one thread runs them all.</summary>
     private const int WritersPerShare = 64;
 
-    /// <summary>Rounds in a row that end with writers waiting before the next round is delayed.</summary>
-    private const int CorkFromPressure = 2;
+    /// <summary>Events per write, on average over a round, from which delaying the next round pays.</summary>
+    public const double BatchingPays = 2.5;
 
-    /// <summary>The most the pressure counts up to (the delay stopped growing long before).</summary>
-    private const int MaxPressure = 32;
+    /// <summary>Events per write, on average over a round, below which the delay shrinks.</summary>
+    public const double BatchingIdle = 1.5;
 
     private readonly IWorkPost _post;
     private readonly TimeProvider _time;
@@ -41,7 +44,9 @@ internal sealed class WriteScheduler : IFanOutBurst, IDisposable
     private TaskCompletionSource? _nextRound;
     private int _posted;
     private int _bursts;
-    private int _pressure;
+    private int _delayMilliseconds;
+    private long _writtenEvents;
+    private long _writes;
     private long _roundStartedAt;
     private volatile bool _disposed;
 
@@ -67,19 +72,17 @@ internal sealed class WriteScheduler : IFanOutBurst, IDisposable
     /// <summary>The bound on the delay a round under pressure may be given, in milliseconds.</summary>
     public long MaxDelayMilliseconds => _maxDelayMilliseconds;
 
-    /// <summary>Whether rounds run back to back now, so that the next is delayed (writers batch).</summary>
-    public bool UnderPressure => _maxDelayMilliseconds > 0 && Volatile.Read(ref _pressure) >= CorkFromPressure;
+    /// <summary>Whether rounds are delayed now (writes back up, and batching them pays).</summary>
+    public bool UnderPressure => Volatile.Read(ref _delayMilliseconds) > 0;
 
     /// <summary>How long the next round waits after the last one began, in milliseconds: 0 unless under pressure.</summary>
-    public long CurrentDelayMilliseconds
+    public long CurrentDelayMilliseconds => Volatile.Read(ref _delayMilliseconds);
+
+    /// <summary>A writer's report, once per run: how many events its write carried.</summary>
+    public void Wrote(int events)
     {
-        get
-        {
-            int pressure = Volatile.Read(ref _pressure);
-            return _maxDelayMilliseconds == 0 || pressure < CorkFromPressure
-                ? 0
-                : Math.Min(_maxDelayMilliseconds, 1L << Math.Min(30, pressure - CorkFromPressure));
-        }
+        Interlocked.Add(ref _writtenEvents, events);
+        Interlocked.Increment(ref _writes);
     }
 
     /// <summary>Runs a writer in the next round: at once, unless a round or a fan-out is under way.</summary>
@@ -190,7 +193,10 @@ internal sealed class WriteScheduler : IFanOutBurst, IDisposable
             due[taken++] = writer;
         }
 
-        int shares = Math.Clamp(taken / WritersPerShare, 1, Environment.ProcessorCount);
+        // Spread over every core while latency is what counts; under pressure, where batching
+        // is, over all but one, so that a round does not hold up the requests that publish.
+        int cores = UnderPressure ? Math.Max(1, Environment.ProcessorCount - 1) : Environment.ProcessorCount;
+        int shares = Math.Clamp(taken / WritersPerShare, 1, cores);
         int size = taken == 0 ? 0 : (taken + shares - 1) / shares;
         for (int start = size; start < taken; start += size)
         {
@@ -204,19 +210,40 @@ internal sealed class WriteScheduler : IFanOutBurst, IDisposable
 
         // A full fence before looking: a writer queued from here on sees no round coming and starts one.
         Interlocked.Exchange(ref _posted, 0);
-        if (!_ready.IsEmpty)
+        bool waiting = !_ready.IsEmpty;
+        Adapt(waiting);
+        if (waiting || Volatile.Read(ref _nextRound) is not null)
         {
-            // Writers became due while this round ran: the host is backed up.
-            Volatile.Write(ref _pressure, Math.Min(MaxPressure, Volatile.Read(ref _pressure) + 1));
             PostRound();
+        }
+    }
+
+    /// <summary>
+    /// After a round: a longer delay when writers are waiting (the host is backed up) and the
+    /// round's writes carried many events each; a shorter one when nobody waits or they carried
+    /// few. The writes of shares still running count towards the next round.
+    /// </summary>
+    private void Adapt(bool waiting)
+    {
+        long writes = Interlocked.Exchange(ref _writes, 0);
+        long events = Interlocked.Exchange(ref _writtenEvents, 0);
+        int delay = Volatile.Read(ref _delayMilliseconds);
+        if (_maxDelayMilliseconds == 0)
+        {
             return;
         }
 
-        Volatile.Write(ref _pressure, 0);
-        if (Volatile.Read(ref _nextRound) is not null)
+        double perWrite = writes == 0 ? 0 : events / (double)writes;
+        if (waiting && perWrite >= BatchingPays)
         {
-            PostRound();
+            delay = (int)Math.Min(_maxDelayMilliseconds, Math.Max(1, delay * 2L));
         }
+        else if (!waiting || (writes > 0 && perWrite < BatchingIdle))
+        {
+            delay /= 2;
+        }
+
+        Volatile.Write(ref _delayMilliseconds, delay);
     }
 
     /// <summary>The work item of a round (one, reused).</summary>

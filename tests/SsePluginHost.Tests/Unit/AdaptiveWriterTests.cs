@@ -79,23 +79,46 @@ public sealed class AdaptiveWriterTests : IDisposable
     }
 
     [Fact]
+    public void A_client_that_gets_an_event_while_each_write_goes_out_is_written_again_at_once()
+    {
+        int arriving = 0;
+        _source.OnDrain = () =>
+        {
+            if (arriving++ < 5)
+            {
+                Publish($"data: {arriving}\n\n");
+            }
+        };
+
+        Publish("data: 0\n\n");
+        _pool.RunAll();
+
+        // One event a write is no batching worth waiting for: six writes, and the clock never moved.
+        Assert.Equal(6, _socket.Sends.Count);
+        Assert.False(_scheduler.UnderPressure);
+    }
+
+    [Fact]
     public void Under_pressure_the_events_of_several_fan_outs_go_in_one_write_after_a_bounded_wait()
     {
-        // Every run finds another event arrived while it wrote: writes back up.
+        // Every run finds four more events arrived while it wrote: writes back up, four events a write.
         int arriving = 0;
         _source.OnDrain = () =>
         {
             if (arriving++ < 2)
             {
-                Publish($"data: during {arriving}\n\n");
+                for (int i = 0; i < 4; i++)
+                {
+                    Publish($"data: during {arriving}.{i}\n\n");
+                }
             }
         };
         Publish("data: 0\n\n");
         _pool.RunAll();
         Assert.True(_scheduler.UnderPressure);
-        Assert.Equal(["data: 0\n\n", "data: during 1\n\n"], _socket.Sends);
+        Assert.Equal(["data: 0\n\n", "data: during 1.0\n\ndata: during 1.1\n\ndata: during 1.2\n\ndata: during 1.3\n\n"], _socket.Sends);
 
-        // The last arrival and three fan-outs while the next round waits: nothing is written before the clock says so.
+        // The last arrivals and three fan-outs while the next round waits: nothing is written before the clock says so.
         _source.OnDrain = null;
         Publish("data: a\n\n");
         Publish("data: b\n\n");
@@ -110,14 +133,20 @@ public sealed class AdaptiveWriterTests : IDisposable
         _pool.RunAll();
 
         Assert.Equal(3, _socket.Sends.Count);
-        Assert.Equal("data: during 2\n\ndata: a\n\ndata: b\n\ndata: c\n\n", _socket.Sends[^1]);
+        Assert.Equal("data: during 2.0\n\ndata: during 2.1\n\ndata: during 2.2\n\ndata: during 2.3\n\ndata: a\n\ndata: b\n\ndata: c\n\n", _socket.Sends[^1]);
         Assert.False(_scheduler.UnderPressure);
     }
 
     [Fact]
     public void However_long_the_pressure_lasts_no_event_waits_longer_than_the_bound()
     {
-        _source.OnDrain = () => Publish("data: more\n\n");
+        _source.OnDrain = () =>
+        {
+            for (int i = 0; i < 4; i++)
+            {
+                Publish("data: more\n\n");
+            }
+        };
         Publish("data: 0\n\n");
         _pool.RunAll();
 

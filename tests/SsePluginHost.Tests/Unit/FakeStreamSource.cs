@@ -22,15 +22,17 @@ internal sealed class FakeStreamSource : IStreamSource
 
     public void Add(string text) => _queued.Enqueue(Encoding.UTF8.GetBytes(text));
 
-    public bool Drain(IBufferWriter<byte> into, int maxBytes, out bool more)
+    public bool Drain(IBufferWriter<byte> into, int maxBytes, out bool more, out int events)
     {
         Drains++;
         int written = 0;
+        events = 0;
         while (_queued.Count > 0 && written < maxBytes)
         {
             byte[] item = _queued.Dequeue();
             into.Write(item);
             written += item.Length;
+            events++;
         }
 
         more = _queued.Count > 0;

@@ -317,7 +317,7 @@ public sealed class MountTests : IAsyncLifetime
     private static byte[] Drain(SseSession session)
     {
         ArrayBufferWriter<byte> into = new();
-        session.Drain(into, int.MaxValue, out _);
+        session.Drain(into, int.MaxValue, out _, out _);
         return into.WrittenSpan.ToArray();
     }
 

@@ -117,7 +117,7 @@ public sealed class SessionTopicsTests : IAsyncLifetime
     private static List<string> Drained(SseSession session)
     {
         ArrayBufferWriter<byte> into = new();
-        session.Drain(into, int.MaxValue, out _);
+        session.Drain(into, int.MaxValue, out _, out _);
         return [.. SseParser.Create(new MemoryStream(into.WrittenSpan.ToArray())).Enumerate().Select(item => item.Data)];
     }
 

@@ -6,8 +6,9 @@ namespace SsePluginHost.Tests.Unit;
 /// <summary>
 /// The rules of the write scheduler, on a fake clock and a thread pool run by hand: a writer of an
 /// idle host runs at once; writers made due during a round or a fan-out wait for the next round;
-/// rounds that run back to back are delayed, a little more each time, never beyond the bound; the
-/// first round with nobody waiting ends the delay.
+/// rounds that run back to back with writes of many events each are delayed, a little more each
+/// time, never beyond the bound; writes of few events, or nobody waiting, shrink the delay; after
+/// a quiet spell a writer runs at once.
 /// </summary>
 public sealed class WriteSchedulerTests
 {
@@ -87,14 +88,35 @@ public sealed class WriteSchedulerTests
     }
 
     [Fact]
+    public void Rounds_that_run_back_to_back_with_writes_of_one_event_each_are_never_delayed()
+    {
+        using WriteScheduler scheduler = new(Bound, _time, _pool);
+        CountingWriter busy = new(self =>
+        {
+            scheduler.Wrote(1);
+            if (self.Runs < 20)
+            {
+                scheduler.Schedule(self);
+            }
+        });
+
+        scheduler.Schedule(busy);
+        _pool.RunAll();
+
+        // Each round started at once, the clock never moving: batching would not have paid.
+        Assert.Equal(20, busy.Runs);
+        Assert.False(scheduler.UnderPressure);
+    }
+
+    [Fact]
     public void Rounds_that_run_back_to_back_are_delayed_more_each_time_up_to_the_bound_and_never_beyond()
     {
         using WriteScheduler scheduler = new(Bound, _time, _pool);
 
-        // A client that always has more by the time it has been written: each of its runs makes it due again.
-        CountingWriter hot = new(self => scheduler.Schedule(self));
+        // A client that always has more by the time it has been written, many events a write:
+        // each of its runs makes it due again.
+        CountingWriter hot = Hot(scheduler);
         scheduler.Schedule(hot);
-        _pool.RunPending();
         _pool.RunPending();
 
         List<long> delays = [];
@@ -116,16 +138,15 @@ public sealed class WriteSchedulerTests
         }
 
         Assert.Equal([1L, 2, 4, 8, 16, 20, 20, 20, 20, 20], delays);
-        Assert.Equal(12, hot.Runs);
+        Assert.Equal(11, hot.Runs);
     }
 
     [Fact]
     public void The_delay_runs_from_when_the_last_round_began_so_a_long_round_adds_no_wait()
     {
         using WriteScheduler scheduler = new(Bound, _time, _pool);
-        CountingWriter hot = new(self => scheduler.Schedule(self));
+        CountingWriter hot = Hot(scheduler);
         scheduler.Schedule(hot);
-        _pool.RunPending();
         _pool.RunPending();
         _time.Advance(TimeSpan.FromMilliseconds(1));
         _pool.RunPending();
@@ -142,7 +163,7 @@ public sealed class WriteSchedulerTests
     }
 
     [Fact]
-    public void The_first_round_with_nobody_waiting_ends_the_pressure_and_the_next_writer_runs_at_once()
+    public void Once_nobody_waits_the_delay_halves_with_each_round_and_after_a_quiet_spell_a_writer_runs_at_once()
     {
         using WriteScheduler scheduler = new(Bound, _time, _pool);
         int runsLeft = 5;
@@ -150,6 +171,7 @@ public sealed class WriteSchedulerTests
         {
             if (--runsLeft > 0)
             {
+                scheduler.Wrote(8);
                 scheduler.Schedule(self);
             }
         });
@@ -160,14 +182,25 @@ public sealed class WriteSchedulerTests
             _pool.RunAll();
         }
 
-        Assert.False(scheduler.UnderPressure);
-        Assert.Equal(0, scheduler.CurrentDelayMilliseconds);
+        // 1, 2, 4, 8 while it was hot; the last round, with nobody waiting, halved it.
+        Assert.Equal(4, scheduler.CurrentDelayMilliseconds);
 
-        CountingWriter next = new();
-        scheduler.Schedule(next);
+        // Right after that round, a writer waits out what is left of the delay, and no more.
+        CountingWriter soon = new();
+        scheduler.Schedule(soon);
+        Assert.Equal(0, _pool.Pending);
+        _time.Advance(TimeSpan.FromMilliseconds(4));
+        _pool.RunAll();
+        Assert.Equal(1, soon.Runs);
+        Assert.Equal(2, scheduler.CurrentDelayMilliseconds);
+
+        // After a spell longer than the delay, the next writer runs at once.
+        _time.Advance(Bound);
+        CountingWriter later = new();
+        scheduler.Schedule(later);
         Assert.Equal(1, _pool.Pending);
         _pool.RunAll();
-        Assert.Equal(1, next.Runs);
+        Assert.Equal(1, later.Runs);
     }
 
     [Fact]
@@ -218,9 +251,8 @@ public sealed class WriteSchedulerTests
         _pool.RunAll();
         await idle.WaitAsync(TimeSpan.FromSeconds(10));
 
-        CountingWriter hot = new(self => scheduler.Schedule(self));
+        CountingWriter hot = Hot(scheduler);
         scheduler.Schedule(hot);
-        _pool.RunPending();
         _pool.RunPending();
         Assert.True(scheduler.UnderPressure);
 
@@ -231,6 +263,13 @@ public sealed class WriteSchedulerTests
         _pool.RunPending();
         await pressed.WaitAsync(TimeSpan.FromSeconds(10));
     }
+
+    /// <summary>A client that always has more by the time it has been written, five events a write.</summary>
+    private static CountingWriter Hot(WriteScheduler scheduler) => new(self =>
+    {
+        scheduler.Wrote(5);
+        scheduler.Schedule(self);
+    });
 
     [Fact]
     public void Once_disposed_a_writer_still_runs()
