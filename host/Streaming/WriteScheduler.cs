@@ -69,9 +69,6 @@ internal sealed class WriteScheduler : IFanOutBurst, IDisposable
         _timer = time.CreateTimer(static state => ((WriteScheduler)state!).OnTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
 
-    /// <summary>The bound on the delay a round under pressure may be given, in milliseconds.</summary>
-    public long MaxDelayMilliseconds => _maxDelayMilliseconds;
-
     /// <summary>Whether rounds are delayed now (writes back up, and batching them pays).</summary>
     public bool UnderPressure => Volatile.Read(ref _delayMilliseconds) > 0;
 
@@ -227,11 +224,12 @@ internal sealed class WriteScheduler : IFanOutBurst, IDisposable
     {
         long writes = Interlocked.Exchange(ref _writes, 0);
         long events = Interlocked.Exchange(ref _writtenEvents, 0);
-        int delay = Volatile.Read(ref _delayMilliseconds);
         if (_maxDelayMilliseconds == 0)
         {
             return;
         }
+
+        int delay = Volatile.Read(ref _delayMilliseconds);
 
         double perWrite = writes == 0 ? 0 : events / (double)writes;
         if (waiting && perWrite >= BatchingPays)

@@ -13,9 +13,6 @@ internal sealed class FakeStreamSource : IStreamSource
     /// <summary>Something to do when the writer drains (an event arriving while it writes).</summary>
     public Action? OnDrain { get; set; }
 
-    /// <summary>How many times the writer drained.</summary>
-    public int Drains { get; private set; }
-
     public bool IsConnected { get; private set; } = true;
 
     public SseDisconnectReason Reason { get; private set; }
@@ -24,7 +21,6 @@ internal sealed class FakeStreamSource : IStreamSource
 
     public bool Drain(IBufferWriter<byte> into, int maxBytes, out bool more, out int events)
     {
-        Drains++;
         int written = 0;
         events = 0;
         while (_queued.Count > 0 && written < maxBytes)

@@ -20,15 +20,11 @@ internal sealed class ManualWorkPost : IWorkPost
         }
     }
 
-    /// <summary>Every work item posted so far.</summary>
-    public int Posted { get; private set; }
-
     public void Post(IThreadPoolWorkItem item)
     {
         lock (_lock)
         {
             _items.Enqueue(item);
-            Posted++;
         }
     }
 
