@@ -62,13 +62,28 @@ public static class SseHostApplication
             kestrel.AddServerHeader = false;
             if (DirectStreamsApply(builder.Configuration))
             {
-                // Built when the server starts, when the endpoint's protocols are settled; an
-                // endpoint without HTTP/1.1 is left alone.
-                kestrel.ConfigureEndpointDefaults(listen => listen.Use(next => (listen.Protocols & HttpProtocols.Http1) == 0
-                    ? next
-                    : ActivatorUtilities.CreateInstance<DirectStreamMiddleware>(listen.ApplicationServices, next, kestrel.Limits).OnConnectionAsync));
+                // Settled when the server starts, when the endpoint's protocols and Kestrel's limits
+                // are (see FastLaneEndpoints): in the transport, or as connection middleware.
+                kestrel.ConfigureEndpointDefaults(listen => listen.Use(next =>
+                {
+                    if ((listen.Protocols & HttpProtocols.Http1) == 0)
+                    {
+                        listen.ApplicationServices.GetRequiredService<FastLaneEndpoints>().LeaveAlone(listen.EndPoint);
+                        return next;
+                    }
+
+                    return FastLaneEndpoints.InTransport(kestrel.Limits)
+                        ? next
+                        : new DirectStreamMiddleware(next, ActivatorUtilities.CreateInstance<DirectStreamLane>(listen.ApplicationServices, kestrel.Limits)).OnConnectionAsync;
+                }));
             }
         });
+        if (DirectStreamsApply(builder.Configuration))
+        {
+            builder.Services.AddSingleton<FastLaneEndpoints>();
+            builder.Services.AddSingleton<Microsoft.AspNetCore.Connections.IConnectionListenerFactory, FastLaneTransportFactory>();
+        }
+
         string? unixSocket = ListenOnUnixSocket(builder);
         AddHostServices(builder.Services, builder.Configuration);
 

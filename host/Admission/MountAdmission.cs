@@ -8,7 +8,7 @@ namespace SsePluginHost.Admission;
 /// <summary>
 /// The one place that decides what a request to a mount becomes: a stream (with its slot
 /// taken), a request for the plugin, or a refusal; by one set of rules, whichever way the
-/// connection arrived. The fast lane (<see cref="Connections.DirectStreamMiddleware"/>) and the
+/// connection arrived. The fast lane (<see cref="Connections.DirectStreamLane"/>) and the
 /// mount endpoints of ASP.NET Core (<see cref="Endpoints.MountEndpointHandler"/>) both ask it.
 /// </summary>
 /// <remarks>

@@ -35,7 +35,7 @@ public sealed class ConnectDisconnectChurnTests(ITestOutputHelper output)
         // Warnings only: the test's log capture keeps every line, and a line or two per stream would be counted as the host's memory.
         await using TestHost host = await TestHost.StartAsync(
             Echo, $$"""{ "Streams": { "DirectStreams": {{(directStreams ? "true" : "false")}} } }""", """{ "Logging": { "LogLevel": { "Default": "Warning" } } }""");
-        using KestrelConnections connections = new(host);
+        using HostConnections connections = new(host);
         Mount mount = host.Services.GetRequiredService<MountTable>().Find(Path)!;
         using CancellationTokenSource bound = new(TimeSpan.FromSeconds(120));
 
@@ -78,7 +78,7 @@ public sealed class ConnectDisconnectChurnTests(ITestOutputHelper output)
                 Assert.False(string.IsNullOrEmpty((await connection.NextEventAsync("session-id")).Data));
             });
 
-    private static Task AllGoneAsync(TestHost host, Mount mount, KestrelConnections connections) =>
+    private static Task AllGoneAsync(TestHost host, Mount mount, HostConnections connections) =>
         Eventually.TrueAsync(
             () => host.ClientCount(Path) == 0 && mount.StreamCount == 0 && host.TotalStreams() == 0 && connections.Active == 0,
             TimeSpan.FromSeconds(30));

@@ -36,7 +36,7 @@ public sealed class SlowlorisTests(ITestOutputHelper output)
             Echo,
             $$"""{ "Streams": { "DirectStreams": {{(directStreams ? "true" : "false")}} } }""",
             configure: b => b.WebHost.ConfigureKestrel(k => k.Limits.RequestHeadersTimeout = TimeSpan.FromMinutes(2)));
-        using KestrelConnections connections = new(host);
+        using HostConnections connections = new(host);
         List<Socket> halfHeads = new(Connections);
         Stopwatch elapsed = Stopwatch.StartNew();
         try
