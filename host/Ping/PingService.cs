@@ -59,11 +59,15 @@ internal sealed partial class PingService : BackgroundService
     {
         int pinged = 0;
         ReadOnlyMemory<byte> frame = default;
+
+        // One reading of the clock for the whole look, not one per client.
+        long now = _time.GetTimestamp();
+        long idleTicks = (long)(idle.TotalSeconds * _time.TimestampFrequency);
         foreach (Mount mount in _table.Mounts)
         {
             foreach (SseSession client in mount.Sessions)
             {
-                if (!client.IsAttached || _time.GetElapsedTime(client.LastActivity) < idle)
+                if (!client.IsAttached || now - client.LastActivity < idleTicks)
                 {
                     continue;
                 }
