@@ -14,6 +14,7 @@ namespace SsePluginHost.Connections;
 /// </summary>
 internal sealed partial class FastLaneListener : IConnectionListener
 {
+    /// <summary>How long disposing waits for the streams it aborted to end.</summary>
     private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(5);
 
     private readonly IConnectionListener _inner;
@@ -78,7 +79,9 @@ internal sealed partial class FastLaneListener : IConnectionListener
         {
             while (await _inner.AcceptAsync().ConfigureAwait(false) is { } connection)
             {
-                _ = SortAsync(connection);
+                // On the thread pool, as Kestrel starts each connection: whatever of its first
+                // request is read and admitted before its first wait does not hold up accepting.
+                ThreadPool.UnsafeQueueUserWorkItem(static state => _ = state.Listener.SortAsync(state.Connection), (Listener: this, Connection: connection), preferLocal: false);
             }
         }
 #pragma warning disable CA1031 // Handed to Kestrel's accept loop, which reports it.
