@@ -12,9 +12,11 @@ fi
 export DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1
 
 # The browser tests drive Debian's chromium with the npm package playwright-core; the backplane
-# tests run real redis-server processes, and nginx as the load balancer in front of several hosts.
+# tests run real redis-server processes, and nginx as the load balancer in front of several hosts;
+# the test of README's "A plugin in two minutes" runs its curl commands.
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v curl >/dev/null 2>&1 || missing+=(curl)
 command -v redis-server >/dev/null 2>&1 || [ -x /usr/bin/redis-server ] || missing+=(redis-server)
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx-light)
 if [ ${#missing[@]} -gt 0 ]; then

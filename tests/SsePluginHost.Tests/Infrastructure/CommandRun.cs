@@ -40,7 +40,15 @@ internal sealed class CommandRun
         RunAsync("dotnet", workingDirectory, timeout, arguments);
 
     /// <summary>Runs a program with arguments in a folder, and waits for it to end.</summary>
-    public static async Task<CommandRun> RunAsync(string program, string workingDirectory, TimeSpan timeout, params string[] arguments)
+    public static Task<CommandRun> RunAsync(string program, string workingDirectory, TimeSpan timeout, params string[] arguments) =>
+        RunAsync(program, workingDirectory, timeout, new Dictionary<string, string?>(), arguments);
+
+    /// <summary>
+    /// Runs a program with arguments in a folder, with environment variables set (or, with a
+    /// <see langword="null"/> value, removed) after the ones this class sets, and waits for it to end.
+    /// </summary>
+    public static async Task<CommandRun> RunAsync(string program, string workingDirectory, TimeSpan timeout, IReadOnlyDictionary<string, string?> environment,
+        params string[] arguments)
     {
         ProcessStartInfo info = new(program)
         {
@@ -66,6 +74,17 @@ internal sealed class CommandRun
         info.Environment["DOTNET_CLI_USE_MSBUILD_SERVER"] = "0";
         info.Environment["MSBUILDDISABLENODEREUSE"] = "1";
         info.Environment["UseSharedCompilation"] = "false";
+        foreach ((string name, string? value) in environment)
+        {
+            if (value is null)
+            {
+                info.Environment.Remove(name);
+            }
+            else
+            {
+                info.Environment[name] = value;
+            }
+        }
 
         string commandLine = $"{program} {string.Join(' ', info.ArgumentList)} (in {workingDirectory})";
         StringBuilder output = new();

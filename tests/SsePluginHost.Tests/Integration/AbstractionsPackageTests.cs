@@ -17,7 +17,7 @@ public sealed partial class AbstractionsPackageTests(AbstractionsPackageTests.Pa
     private static readonly TimeSpan BuildTimeout = TimeSpan.FromSeconds(120);
 
     [Fact]
-    public void Dotnet_pack_gives_SsePluginHost_Abstractions_1_0_0_with_the_dll_its_xml_docs_and_its_readme()
+    public void Dotnet_pack_gives_SsePluginHost_Abstractions_of_its_project_version_with_the_dll_its_xml_docs_and_its_readme()
     {
         string package = packed.RequirePackage(output);
         using ZipArchive zip = ZipFile.OpenRead(package);
@@ -29,9 +29,15 @@ public sealed partial class AbstractionsPackageTests(AbstractionsPackageTests.Pa
         Assert.Contains("README.md", entries);
         Assert.DoesNotContain(entries, e => e.StartsWith("analyzers/", StringComparison.Ordinal));
 
-        // The docs of every public type, and the README as it is in the repository.
+        // The docs of every public type the API files record (the last release's and those added
+        // since), and the README as it is in the repository.
         string docs = Read(zip, "lib/net10.0/SsePluginHost.Abstractions.xml");
-        foreach (string type in new[] { "ISseService", "ISseMount", "ISseClient", "SseServiceBase", "SseEvent", "SseRequest", "SseResponse", "SseDisconnectReason" })
+        string[] types = PublicTypes();
+        Assert.Superset(
+            new HashSet<string>(["ISseService", "ISseMount", "ISseClient", "SseServiceBase", "SseEvent", "SseRequest", "SseResponse", "SseDisconnectReason",
+                "SseServiceContext", "SseTopics", "SseBroadcastReceipt"]),
+            new HashSet<string>(types));
+        foreach (string type in types)
         {
             Assert.Contains($"\"T:SsePluginHost.Abstractions.{type}\"", docs, StringComparison.Ordinal);
         }
@@ -107,6 +113,15 @@ public sealed partial class AbstractionsPackageTests(AbstractionsPackageTests.Pa
             ? folder
             : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
 
+    /// <summary>The public types abstractions/PublicAPI.Shipped.txt and PublicAPI.Unshipped.txt record (a line that is a type's name alone).</summary>
+    private static string[] PublicTypes() =>
+        [.. new[] { "PublicAPI.Shipped.txt", "PublicAPI.Unshipped.txt" }
+            .SelectMany(file => File.ReadAllLines(Path.Combine(ContractCopy.SourceDirectory, file)))
+            .Select(line => TypeLine().Match(line))
+            .Where(match => match.Success)
+            .Select(match => match.Groups[1].Value)
+            .Distinct(StringComparer.Ordinal)];
+
     private static string Read(ZipArchive zip, string entry)
     {
         using StreamReader reader = new(zip.GetEntry(entry)!.Open());
@@ -115,6 +130,9 @@ public sealed partial class AbstractionsPackageTests(AbstractionsPackageTests.Pa
 
     [GeneratedRegex(@"^```(\w+)\n(.*?)^```$", RegexOptions.Multiline | RegexOptions.Singleline)]
     private static partial Regex CodeBlock();
+
+    [GeneratedRegex(@"^SsePluginHost\.Abstractions\.(\w+)$")]
+    private static partial Regex TypeLine();
 
     /// <summary>The contract packed once for these tests, by the command README.md gives.</summary>
     public sealed class Packed : IAsyncLifetime

@@ -10,6 +10,8 @@ namespace SsePluginHost.Tests.Integration;
 /// (tests/PluginBuilds), copied into a plugins folder of the test's own, and replaced there as an
 /// operator would — over the file, by rename, with a broken file, or a file that was missing.
 /// The host sees the change by itself (it looks at the files every second) or on <c>reload</c>.
+/// The old instance is stopped and disposed once its clients have left; a stream request it still
+/// holds as its mount is retired ends without being served by it.
 /// </summary>
 public sealed class PluginHotReloadTests
 {
@@ -169,6 +171,67 @@ public sealed class PluginHotReloadTests
         Assert.NotEqual(fields[3], after[0].Split('\t')[3]);
         Assert.Equal("reload: no changes", Run(commands, "reload").TrimEnd());
     }
+
+    [Fact]
+    public async Task A_new_build_stops_and_disposes_the_old_instance_after_its_clients_left_and_leaves_the_new_one_serving()
+    {
+        string plugins = PluginsFolder(build: 1);
+        await using TestHost host = await TestHost.StartAsync(Services, WatchingOff(plugins));
+        await using SseStream client = await host.OpenStreamAsync("/r");
+        Assert.Equal("build 1 1.0.0.0", (await client.NextAsync("build")).Data);
+
+        PluginBuilds.Copy(2, plugins);
+        Assert.Matches(@"^reload: replaced /r \(new build [0-9a-f]{12}\)$", Run(host.Services.GetRequiredService<ConsoleCommands>(), "reload").TrimEnd());
+        await client.WaitForEndAsync(Patience);
+        await host.Logs.WaitForAsync(l => l.Contains("Reloadable build 1 1.0.0.0 disposed on /r", StringComparison.Ordinal), Patience);
+
+        List<string> lines = [.. host.Logs.Lines];
+        int left = lines.FindIndex(l => l.Contains($"Reloadable build 1 1.0.0.0 on /r: client {client.SessionId} left (Shutdown)", StringComparison.Ordinal));
+        int stopping = lines.FindIndex(l => l.Contains("Reloadable build 1 1.0.0.0 stopping on /r: Stopping signalled True", StringComparison.Ordinal));
+        int disposed = lines.FindIndex(l => l.Contains("Reloadable build 1 1.0.0.0 disposed on /r", StringComparison.Ordinal));
+        Assert.True(left >= 0 && left < stopping && stopping < disposed, string.Join(Environment.NewLine, lines));
+        Assert.Single(lines, l => l.Contains("Reloadable build 1 1.0.0.0 stopping", StringComparison.Ordinal));
+        Assert.Single(lines, l => l.Contains("Reloadable build 1 1.0.0.0 disposed", StringComparison.Ordinal));
+        Assert.DoesNotContain(lines, l => l.Contains("Reloadable build 2 2.0.0.0 stopping", StringComparison.Ordinal) || l.Contains("Reloadable build 2 2.0.0.0 disposed", StringComparison.Ordinal));
+        Assert.Equal("build 2 2.0.0.0", await host.Client.GetStringAsync("/r"));
+    }
+
+    [Fact]
+    public async Task A_stream_request_the_old_build_still_holds_as_its_mount_is_retired_is_ended_without_its_greeting_and_the_reconnect_gets_the_new_build()
+    {
+        string plugins = PluginsFolder(build: 1);
+        await using TestHost host = await TestHost.StartAsync(Services, WatchingOff(plugins));
+
+        // The request is inside the old instance (which holds it until it is told to stop) when the reload retires its mount.
+        Task<(HttpStatusCode Status, string Body)> held = WholeStreamAsync(host, "/r?hold=1");
+        await host.Logs.WaitForAsync(l => l.Contains("Reloadable build 1 1.0.0.0 holds a stream request on /r", StringComparison.Ordinal), Patience);
+        PluginBuilds.Copy(2, plugins);
+        Assert.Matches(@"^reload: replaced /r \(new build [0-9a-f]{12}\)$", Run(host.Services.GetRequiredService<ConsoleCommands>(), "reload").TrimEnd());
+
+        // The stream the old instance opened then ends at once, after its session id (so that the browser reconnects), without its greeting.
+        (HttpStatusCode status, string body) = await held.WaitAsync(Patience);
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.StartsWith("event: session-id\n", body, StringComparison.Ordinal);
+        Assert.DoesNotContain("event: build", body, StringComparison.Ordinal);
+        Assert.DoesNotContain("build 1", body, StringComparison.Ordinal);
+        await host.Logs.WaitForAsync(l => l.Contains("Reloadable build 1 1.0.0.0 disposed on /r", StringComparison.Ordinal), Patience);
+        Assert.Contains(host.Logs.Lines, l => l.Contains("Reloadable build 1 1.0.0.0 opens the held stream on /r", StringComparison.Ordinal));
+
+        await using SseStream again = await host.OpenStreamAsync("/r");
+        Assert.Equal("build 2 2.0.0.0", (await again.NextAsync("build")).Data);
+    }
+
+    /// <summary>A stream request read to its end: its status and all that it received.</summary>
+    private static async Task<(HttpStatusCode Status, string Body)> WholeStreamAsync(TestHost host, string pathAndQuery)
+    {
+        using HttpRequestMessage request = new(HttpMethod.Get, pathAndQuery);
+        request.Headers.TryAddWithoutValidation("Accept", "text/event-stream");
+        using HttpResponseMessage response = await host.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        return (response.StatusCode, await response.Content.ReadAsStringAsync());
+    }
+
+    private static string WatchingOff(string plugins) =>
+        $$"""{ "PluginsPath": {{System.Text.Json.JsonSerializer.Serialize(plugins)}}, "Plugins": { "WatchFiles": false }, "ReloadOnChange": false }""";
 
     /// <summary>A new plugins folder holding the given build of Reloadable.</summary>
     private static string PluginsFolder(int build)

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Net.ServerSentEvents;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using SsePluginHost.Tests.Infrastructure;
@@ -8,156 +7,136 @@ using Xunit.Abstractions;
 namespace SsePluginHost.Tests.Integration;
 
 /// <summary>
-/// README.md's "A plugin in two minutes", command by command, in a temp folder outside the
-/// repository: the contract packed into a local feed, the <c>ssehost-plugin</c> template
-/// installed and a plugin made from it, built against the package, the host published, the
-/// plugin mounted and served, and the template's own test run against that host.
+/// README.md's "A plugin in two minutes", as written, with a home folder of its own: the
+/// section's first sh block run as one bash script from the checkout's folder (the contract
+/// packed into a local feed, the <c>ssehost-plugin</c> template installed and a plugin made from
+/// it, built against the package, the host published, the plugin mounted), the host started, the
+/// two curl commands run, and the template's own test run against that host.
 /// </summary>
 /// <remarks>
-/// The commands README.md gives are read from it and must be exactly the ones this test knows;
-/// most run as they are written, in bash. These differ, so that the test leaves the machine as
-/// it was and stays within its time: the contract is packed from a copy of abstractions/ (not
-/// in the checkout); <c>dotnet new</c> uses a template hive of its own
-/// (<c>--debug:custom-hive</c>); a nuget.config above the folder restores into a packages folder
-/// of its own, from the local feed and from the packages this machine restored already, never
-/// from the network; the host is published from the tests' own build of it
-/// (<c>-c Debug --no-build</c> instead of <c>-c Release</c>, which would build it again); and it
-/// listens on a free port of 127.0.0.1 instead of 3080. Every process it starts is stopped by
-/// its PID.
+/// The commands are read from README.md, so that the test and the README cannot drift apart.
+/// What differs from a terminal: <c>HOME</c> is a temp folder (so <c>~/hello-plugin</c>, the
+/// template hive and the packages folder a new user has are in it, and are deleted after), where
+/// two NuGet files keep every restore off the network: the user's NuGet.Config, whose only
+/// source is the packages this machine restored already and whose packages folder is that one
+/// too (so that the checkout's own projects, packed and published here, restore as they were),
+/// and a nuget.config in the home folder that gives the projects under it the new user's
+/// packages folder (<c>~/.nuget/packages</c>), where the contract's package comes from the feed.
+/// <c>localhost:3080</c> is <c>localhost:</c> a free port. The block's last line,
+/// <c>host/SsePluginHost</c>, is started by the test, and stopped with SIGINT (Ctrl+C); the
+/// script runs with <c>set -e</c> and a trace of each command with the second it started at.
+/// Every process it starts is stopped by its PID.
 /// </remarks>
 [Collection(DotnetBuildsCollection.Name)]
 public sealed partial class PluginTemplateTests(ITestOutputHelper output)
 {
+    private const string StartHost = "host/SsePluginHost";
+    private const string ReadmeAddress = "localhost:3080";
+    private static readonly TimeSpan ScriptTimeout = TimeSpan.FromSeconds(360);
     private static readonly TimeSpan CommandTimeout = TimeSpan.FromSeconds(240);
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
 
     [Fact]
     public async Task A_plugin_in_two_minutes_from_the_template_builds_serves_its_event_and_passes_its_own_test()
     {
-        string work = TestPaths.NewTempDirectory();
-        string hive = Path.Combine(work, ".template-hive");
-        string packages = Path.Combine(work, ".packages");
-        string hostDirectory = Path.Combine(work, "host");
-        string configuration = new DirectoryInfo(TestPaths.HostOutputDirectory.TrimEnd('/', '\\')).Parent!.Name;
-        using ContractCopy contract = ContractCopy.Create();
-        File.WriteAllText(Path.Combine(work, "nuget.config"), $"""
-            <?xml version="1.0" encoding="utf-8"?>
-            <configuration>
-              <config>
-                <add key="globalPackagesFolder" value="{packages}" />
-              </config>
-              <packageSources>
-                <clear />
-                <add key="restored" value="{RestoredPackages}" />
-              </packageSources>
-            </configuration>
-            """);
+        string[] blocks = ShellBlocks();
+        Assert.Equal(4, blocks.Length);
+        (string setup, string stream, string send, string test) = (blocks[0], blocks[1], blocks[2], blocks[3]);
+        Assert.True(setup.EndsWith("\n" + StartHost + "\n", StringComparison.Ordinal), $"README.md: the first sh block does not end with {StartHost}:\n{setup}");
+        setup = setup[..^(StartHost.Length + 1)];
 
-        HostProcess? host = null;
-        SseStream? stream = null;
+        string home = TestPaths.NewTempDirectory();
+        string work = Path.Combine(home, "hello-plugin");
+        string packages = Path.Combine(home, ".nuget", "packages");
+        string hostDirectory = Path.Combine(work, "host");
+        string address = $"localhost:{FreePorts.Tcp()}";
+        Dictionary<string, string?> environment = new()
+        {
+            ["HOME"] = home,
+
+            // What would put the packages or the template hive elsewhere than the home folder.
+            ["NUGET_PACKAGES"] = null,
+            ["DOTNET_CLI_HOME"] = null,
+        };
+        WriteNuGetFiles(home, packages);
+
+        RunningCommand? host = null;
+        RunningCommand? curl = null;
         int[] left = [];
-        Uri? address = null;
         Stopwatch total = Stopwatch.StartNew();
         try
         {
-            (string Command, Func<Task> Run)[] steps =
-            [
-                // The repository is the checkout the tests were built from; the empty folder is work.
-                ("repo=$PWD", () => Task.CompletedTask),
-                ("mkdir ~/hello-plugin && cd ~/hello-plugin", () => Task.CompletedTask),
-                ("dotnet pack \"$repo/abstractions\" -c Release -o feed", async () =>
-                {
-                    await ShellAsync(work, contract.Root, "dotnet pack \"$repo/abstractions\" -c Release -o feed");
-                    Assert.True(File.Exists(Path.Combine(work, "feed", $"SsePluginHost.Abstractions.{ContractCopy.Version}.nupkg")));
-                }),
-                ("dotnet new install \"$repo/templates/ssehost-plugin\"", () =>
-                    ShellAsync(work, TestPaths.RepositoryRoot, $"dotnet new install \"$repo/templates/ssehost-plugin\" --debug:custom-hive '{hive}'")),
-                ("dotnet new ssehost-plugin -n Hello", async () =>
-                {
-                    await ShellAsync(work, TestPaths.RepositoryRoot, $"dotnet new ssehost-plugin -n Hello --debug:custom-hive '{hive}'");
-                    string project = File.ReadAllText(Path.Combine(work, "Hello", "Hello", "Hello.csproj"));
-                    Assert.True(
-                        project.Contains($"""<PackageReference Include="SsePluginHost.Abstractions" Version="{ContractCopy.Version}" ExcludeAssets="runtime" />""", StringComparison.Ordinal),
-                        $"The template's plugin does not reference the contract's version {ContractCopy.Version} (ContractVersion in templates/ssehost-plugin/.template.config/template.json) with ExcludeAssets=\"runtime\":\n{project}");
-                }),
-                ("dotnet build Hello", async () =>
-                {
-                    CommandRun build = await ShellAsync(work, TestPaths.RepositoryRoot, "dotnet build Hello");
-                    Assert.Contains(" 0 Warning(s)", build.Output, StringComparison.Ordinal);
+            // From the checkout's folder, in one bash script.
+            Stopwatch elapsed = Stopwatch.StartNew();
+            CommandRun script = await CommandRun.RunAsync("bash", TestPaths.RepositoryRoot, ScriptTimeout, environment, "-c",
+                $"set -e\nPS4='+ [${{SECONDS}} s] '\nset -x\n{OnFreePort(setup, address)}");
+            output.WriteLine(script.Report);
+            Assert.True(script.ExitCode == 0, script.Report);
+            output.WriteLine($"the first sh block, as one script: {elapsed.Elapsed.TotalSeconds:0.0} s");
 
-                    // The plugin's output holds the plugin and not the contract, which came from the feed.
-                    string bin = Path.Combine(work, "Hello", "Hello", "bin", "Debug", "net10.0");
-                    Assert.True(File.Exists(Path.Combine(bin, "Hello.dll")), build.Report);
-                    Assert.False(File.Exists(Path.Combine(bin, "SsePluginHost.Abstractions.dll")), "The contract was copied into the plugin's output.");
-                    string metadata = File.ReadAllText(Path.Combine(packages, "ssepluginhost.abstractions", ContractCopy.Version, ".nupkg.metadata"));
-                    Assert.Equal(Path.Combine(work, "feed"), JsonDocument.Parse(metadata).RootElement.GetProperty("source").GetString());
-                }),
-                ("dotnet publish \"$repo/host\" -c Release -o host", async () =>
-                {
-                    await ShellAsync(work, TestPaths.RepositoryRoot, $"dotnet publish \"$repo/host\" -c {configuration} --no-build -o host");
-                    Assert.True(File.Exists(Path.Combine(hostDirectory, "SsePluginHost")));
-                }),
-                ("mkdir -p host/plugins/Hello && cp -r Hello/Hello/bin/Debug/net10.0/. host/plugins/Hello/", async () =>
-                {
-                    await ShellAsync(work, TestPaths.RepositoryRoot, "mkdir -p host/plugins/Hello && cp -r Hello/Hello/bin/Debug/net10.0/. host/plugins/Hello/");
-                    Assert.True(File.Exists(Path.Combine(hostDirectory, "plugins", "Hello", "Hello.dll")));
-                }),
-                (AppsettingsCommand, () => ShellAsync(work, TestPaths.RepositoryRoot, AppsettingsCommand)),
-                ("host/SsePluginHost", async () =>
-                {
-                    host = HostProcess.StartPublished(Path.Combine(hostDirectory, "SsePluginHost"), work, "--urls", "http://127.0.0.1:0");
-                    output.WriteLine($"host PID {host.ProcessId}");
-                    address = await host.WaitForAddressAsync(StartTimeout);
-                    await host.WaitForOutputAsync(l => l.Contains("Mounted /hello -> Hello.HelloService", StringComparison.Ordinal), StartTimeout);
-                }),
-                ("curl -N -H 'Accept: text/event-stream' localhost:3080/hello", async () =>
-                {
-                    stream = await SseStream.OpenAsync(new Uri(address!, "/hello"));
-                    SseItem<string> greeting = await stream.NextAsync();
-                    Assert.Equal("greeting", greeting.EventType);
-                    Assert.Equal($"Hello, {stream.SessionId}", greeting.Data);
+            // What it made: the package in feed/, a plugin that references it from there and does not copy the contract, the host published with the plugin and the mount.
+            Assert.True(File.Exists(Path.Combine(work, "feed", $"SsePluginHost.Abstractions.{ContractCopy.Version}.nupkg")), script.Report);
+            string project = File.ReadAllText(Path.Combine(work, "Hello", "Hello", "Hello.csproj"));
+            Assert.True(
+                project.Contains($"""<PackageReference Include="SsePluginHost.Abstractions" Version="{ContractCopy.Version}" ExcludeAssets="runtime" />""", StringComparison.Ordinal),
+                $"The template's plugin does not reference the contract's version {ContractCopy.Version} (ContractVersion in templates/ssehost-plugin/.template.config/template.json) with ExcludeAssets=\"runtime\":\n{project}");
+            Assert.DoesNotMatch(@"\b[1-9]\d* Warning\(s\)", script.Output);
+            string bin = Path.Combine(work, "Hello", "Hello", "bin", "Debug", "net10.0");
+            Assert.True(File.Exists(Path.Combine(bin, "Hello.dll")), script.Report);
+            Assert.False(File.Exists(Path.Combine(bin, "SsePluginHost.Abstractions.dll")), "The contract was copied into the plugin's output.");
+            string metadata = File.ReadAllText(Path.Combine(packages, "ssepluginhost.abstractions", ContractCopy.Version, ".nupkg.metadata"));
+            Assert.Equal(Path.Combine(work, "feed"), JsonDocument.Parse(metadata).RootElement.GetProperty("source").GetString());
+            string hive = Path.Combine(home, ".templateengine", "packages.json");
+            Assert.True(File.Exists(hive), "dotnet new install made no template hive in the home folder.");
+            Assert.Contains(Path.Combine(TestPaths.RepositoryRoot, "templates", "ssehost-plugin"), File.ReadAllText(hive), StringComparison.Ordinal);
+            Assert.True(File.Exists(Path.Combine(hostDirectory, "SsePluginHost")), script.Report);
+            Assert.True(File.Exists(Path.Combine(hostDirectory, "plugins", "Hello", "Hello.dll")), script.Report);
+            Assert.Contains($"\"Urls\": \"http://{address}\"", File.ReadAllText(Path.Combine(hostDirectory, "appsettings.json")), StringComparison.Ordinal);
 
-                    // What README.md says curl prints, with its example session id.
-                    string printed = PrintedStream();
-                    string exampleId = Regex.Match(printed, "^event: session-id\ndata: (.+)$", RegexOptions.Multiline).Groups[1].Value;
-                    Assert.Equal(
-                        $"event: session-id\ndata: {exampleId}\n\nretry: {stream.ReconnectionInterval!.Value.TotalMilliseconds}\n\nevent: greeting\ndata: Hello, {exampleId}\n",
-                        printed);
-                }),
-                ("curl 'localhost:3080/hello?text=hi'", async () =>
-                {
-                    using HttpClient http = new();
-                    Assert.Equal("sent to 1", await http.GetStringAsync(new Uri(address!, "/hello?text=hi")));
-                    SseItem<string> message = await stream!.NextAsync();
-                    Assert.Equal(("message", "hi"), (message.EventType, message.Data));
+            // The block's last line, in ~/hello-plugin.
+            host = RunningCommand.Start("bash", work, "-c", "exec " + StartHost);
+            output.WriteLine($"host PID {host.ProcessId}");
+            await host.WaitForLineAsync(l => l.Contains("Mounted /hello -> Hello.HelloService", StringComparison.Ordinal), StartTimeout);
+            await host.WaitForLineAsync(l => l.Contains($"Now listening on: http://{address}", StringComparison.Ordinal), StartTimeout);
 
-                    // Ctrl+C, as README.md says before the next command.
-                    await host!.TerminateAsync();
-                    Assert.Equal(0, await host.WaitForExitAsync(StartTimeout));
-                    await stream.WaitForEndAsync();
-                }),
-                ("SSEHOST_DIR=$PWD/host dotnet test Hello", async () =>
-                {
-                    CommandRun test = await ShellAsync(work, TestPaths.RepositoryRoot, "SSEHOST_DIR=$PWD/host dotnet test Hello");
-                    Assert.Matches(@"Passed!\s+- Failed:\s+0, Passed:\s+1,", test.Output);
-                }),
-            ];
+            // In another terminal: what curl prints is what README.md says it prints, with its example session id.
+            curl = RunningCommand.Start("bash", work, "-c", "exec " + OnFreePort(stream, address));
+            IReadOnlyList<string> printed = await curl.WaitForLineAsync(l => l.StartsWith("data: Hello, ", StringComparison.Ordinal), StartTimeout);
+            string[] expected = PrintedStream().TrimEnd('\n').Split('\n');
+            Assert.Equal(2, expected.Count(l => l.StartsWith("data: ", StringComparison.Ordinal)));
+            string exampleId = expected[1]["data: ".Length..];
+            string sessionId = printed[1]["data: ".Length..];
+            Assert.Equal([.. expected.Select(l => l.Replace(exampleId, sessionId, StringComparison.Ordinal))], printed);
 
-            Assert.Equal(steps.Select(s => s.Command), ReadmeCommands());
-            foreach ((string command, Func<Task> run) in steps)
+            // In a third: it answers, and the message reaches the stream.
+            await using (RunningCommand sent = RunningCommand.Start("bash", work, "-c", "exec " + OnFreePort(send, address)))
             {
-                Stopwatch elapsed = Stopwatch.StartNew();
-                await run();
-                output.WriteLine($"$ {command}\n  ({elapsed.Elapsed.TotalSeconds:0.0} s)");
+                Assert.True(await sent.WaitForExitAsync(StartTimeout) == 0, sent.Report);
+                Assert.Equal(["sent to 1"], sent.StandardOutput);
             }
 
-            output.WriteLine($"all steps: {total.Elapsed.TotalSeconds:0.0} s");
+            IReadOnlyList<string> all = await curl.WaitForLineAsync(l => l == "data: hi", StartTimeout);
+            Assert.Equal("event: message", all[^2]);
+
+            // Ctrl+C: the host stops, and the stream with it.
+            await host.InterruptAsync();
+            Assert.True(await host.WaitForExitAsync(StartTimeout) == 0, host.Report);
+            Assert.True(await curl.WaitForExitAsync(StartTimeout) == 0, curl.Report);
+
+            // Then, in ~/hello-plugin, the template's own test.
+            elapsed.Restart();
+            CommandRun tested = await CommandRun.RunAsync("bash", work, CommandTimeout, environment, "-c", $"set -e\n{test}");
+            output.WriteLine(tested.Report);
+            Assert.True(tested.ExitCode == 0, tested.Report);
+            Assert.Matches(@"Passed!\s+- Failed:\s+0, Passed:\s+1,", tested.Output);
+            output.WriteLine($"the template's test: {elapsed.Elapsed.TotalSeconds:0.0} s");
+            output.WriteLine($"all of it: {total.Elapsed.TotalSeconds:0.0} s");
         }
         finally
         {
-            if (stream is not null)
+            if (curl is not null)
             {
-                await stream.DisposeAsync();
+                await curl.DisposeAsync();
             }
 
             if (host is not null)
@@ -167,7 +146,7 @@ public sealed partial class PluginTemplateTests(ITestOutputHelper output)
 
             // The template's test stops the host it started; one still running from this folder
             // is stopped here, by its PID, and fails the test.
-            left = HostsStartedFrom(work);
+            left = HostsStartedFrom(home);
             foreach (int pid in left)
             {
                 try
@@ -184,42 +163,62 @@ public sealed partial class PluginTemplateTests(ITestOutputHelper output)
 
             try
             {
-                Directory.Delete(work, recursive: true);
+                Directory.Delete(home, recursive: true);
             }
             catch (IOException)
             {
             }
         }
 
-        Assert.True(left.Length == 0, $"Hosts were still running from {work}: PIDs {string.Join(", ", left)}.");
+        Assert.True(left.Length == 0, $"Hosts were still running from {home}: PIDs {string.Join(", ", left)}.");
     }
-
-    private const string AppsettingsCommand = """
-        cat > host/appsettings.json <<'EOF'
-        {
-          "Logging": { "LogLevel": { "Default": "Information", "Microsoft.AspNetCore": "Warning" } },
-          "Urls": "http://localhost:3080",
-          "SseHost": { "Services": { "/hello": "Hello" } }
-        }
-        EOF
-        """;
 
     /// <summary>
     /// The packages this machine restored already (NuGet's global packages folder, a feed of its
-    /// own): where the template's test packages and the contract's dependencies come from.
+    /// own): where the checkout's packages, the template's test packages and the contract's
+    /// dependencies come from.
     /// </summary>
     private static string RestoredPackages =>
         Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } folder
             ? folder
             : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
 
-    /// <summary>Runs one command in bash in the folder, with <c>$repo</c> set; fails the test unless it exits 0.</summary>
-    private async Task<CommandRun> ShellAsync(string folder, string repo, string command)
+    /// <summary>
+    /// The user's NuGet.Config in the home folder (the packages restored already, as the only
+    /// source and as the packages folder of the checkout's projects), and a nuget.config above
+    /// ~/hello-plugin that gives the projects there the new user's packages folder.
+    /// </summary>
+    private static void WriteNuGetFiles(string home, string packages)
     {
-        CommandRun run = await CommandRun.RunAsync("bash", folder, CommandTimeout, "-c", $"set -e\nrepo='{repo}'\n{command}");
-        output.WriteLine(run.Report);
-        Assert.True(run.ExitCode == 0, run.Report);
-        return run;
+        string user = Path.Combine(home, ".nuget", "NuGet");
+        Directory.CreateDirectory(user);
+        File.WriteAllText(Path.Combine(user, "NuGet.Config"), $"""
+            <?xml version="1.0" encoding="utf-8"?>
+            <configuration>
+              <config>
+                <add key="globalPackagesFolder" value="{RestoredPackages}" />
+              </config>
+              <packageSources>
+                <clear />
+                <add key="restored" value="{RestoredPackages}" />
+              </packageSources>
+            </configuration>
+            """);
+        File.WriteAllText(Path.Combine(home, "nuget.config"), $"""
+            <?xml version="1.0" encoding="utf-8"?>
+            <configuration>
+              <config>
+                <add key="globalPackagesFolder" value="{packages}" />
+              </config>
+            </configuration>
+            """);
+    }
+
+    /// <summary>A command of README.md with <c>localhost:3080</c>, which it must name, on the free port instead.</summary>
+    private static string OnFreePort(string command, string address)
+    {
+        Assert.Contains(ReadmeAddress, command, StringComparison.Ordinal);
+        return command.Replace(ReadmeAddress, address, StringComparison.Ordinal);
     }
 
     /// <summary>The section of README.md this test follows.</summary>
@@ -231,30 +230,9 @@ public sealed partial class PluginTemplateTests(ITestOutputHelper output)
         return section.Value;
     }
 
-    /// <summary>The section's shell commands, one a line, a here-document with its lines.</summary>
-    private static List<string> ReadmeCommands()
-    {
-        List<string> commands = [];
-        foreach (Match block in CodeBlock().Matches(Section()).Where(m => m.Groups[1].Value == "sh"))
-        {
-            string[] lines = block.Groups[2].Value.TrimEnd('\n').Split('\n');
-            for (int i = 0; i < lines.Length; i++)
-            {
-                if (!lines[i].EndsWith("<<'EOF'", StringComparison.Ordinal))
-                {
-                    commands.Add(lines[i]);
-                    continue;
-                }
-
-                int end = Array.IndexOf(lines, "EOF", i);
-                Assert.True(end > i, $"README.md: the here-document of '{lines[i]}' has no EOF line.");
-                commands.Add(string.Join('\n', lines[i..(end + 1)]));
-                i = end;
-            }
-        }
-
-        return commands;
-    }
+    /// <summary>The section's sh blocks, each as its text.</summary>
+    private static string[] ShellBlocks() =>
+        [.. CodeBlock().Matches(Section()).Where(m => m.Groups[1].Value == "sh").Select(m => m.Groups[2].Value)];
 
     /// <summary>What README.md says curl prints: the section's code block without a language.</summary>
     private static string PrintedStream() =>

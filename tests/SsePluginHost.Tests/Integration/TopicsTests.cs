@@ -6,10 +6,11 @@ namespace SsePluginHost.Tests.Integration;
 
 /// <summary>
 /// Topics inside a mount, with the real host and the Faulty plugin's <c>RoomsService</c>: an
-/// event broadcast to a topic (by the plugin, or by the publish API's <c>topic</c>) reaches the
-/// topic's followers only, one broadcast to the mount reaches everyone, a client that reconnects
-/// with <c>Last-Event-ID</c> is replayed exactly the missed events of its topics and of the
-/// mount, and a plugin can make a client follow a topic later. On both ways in.
+/// event broadcast to a topic (by the plugin, or by the publish API's <c>topic</c> or its other
+/// name <c>group</c>) reaches the topic's followers only, one broadcast to the mount reaches
+/// everyone, a client that reconnects with <c>Last-Event-ID</c> is replayed exactly the missed
+/// events of its topics and of the mount, and a plugin can make a client follow a topic later.
+/// On both ways in.
 /// </summary>
 public sealed class TopicsTests
 {
@@ -40,6 +41,35 @@ public sealed class TopicsTests
         Assert.Equal(["hello room 2", "hello everyone"], await SaysUntilEveryoneAsync(room2));
         Assert.Equal(["hello room 1", "hello room 2", "hello everyone"], await SaysUntilEveryoneAsync(both));
         Assert.False(string.IsNullOrEmpty(fromPlugin));
+    }
+
+    [Theory]
+    [InlineData("query")]
+    [InlineData("json")]
+    [InlineData("form")]
+    public async Task The_publish_API_takes_group_as_another_name_for_topic_and_the_event_reaches_that_topics_followers_only(string how)
+    {
+        await using TestHost host = await TestHost.StartAsync(Rooms);
+        await using SseStream room1 = await host.OpenStreamAsync("/rooms?topic=room1");
+        await using SseStream room2 = await host.OpenStreamAsync("/rooms?topic=room2");
+        await using SseStream none = await host.OpenStreamAsync("/rooms");
+
+        using HttpResponseMessage published = how switch
+        {
+            "query" => await host.Client.PostAsync("/_host/publish/rooms?event=say&group=room2", new StringContent("hello room 2")),
+            "json" => await host.Client.PostAsync("/_host/publish/rooms",
+                new StringContent("""{ "event": "say", "group": "room2", "data": "hello room 2" }""", System.Text.Encoding.UTF8, "application/json")),
+            _ => await host.Client.PostAsync("/_host/publish/rooms",
+                new FormUrlEncodedContent(new Dictionary<string, string> { ["event"] = "say", ["group"] = "room2", ["data"] = "hello room 2" })),
+        };
+        string answer = await published.Content.ReadAsStringAsync();
+        Assert.True(published.StatusCode == HttpStatusCode.OK, answer);
+        Assert.Contains("\"delivered\":1", answer, StringComparison.Ordinal);
+        host.Broadcast("/rooms", "say", "hello everyone");
+
+        Assert.Equal(["hello room 2", "hello everyone"], await SaysUntilEveryoneAsync(room2));
+        Assert.Equal(["hello everyone"], await SaysUntilEveryoneAsync(room1));
+        Assert.Equal(["hello everyone"], await SaysUntilEveryoneAsync(none));
     }
 
     [Theory]

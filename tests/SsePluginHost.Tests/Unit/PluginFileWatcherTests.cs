@@ -1,0 +1,143 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting.Internal;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+using SsePluginHost.Configuration;
+using SsePluginHost.Diagnostics;
+using SsePluginHost.Mounts;
+using SsePluginHost.Plugins;
+using SsePluginHost.Streaming;
+using SsePluginHost.Tests.Infrastructure;
+
+namespace SsePluginHost.Tests.Unit;
+
+/// <summary>
+/// The watcher of the plugin files on a <see cref="FakeTimeProvider"/>, with a real file in a temp
+/// plugins folder: a new build (over the file, by rename, or a file that appears) is reloaded at
+/// the second look after it, two intervals (2 s with the default interval), once its file has
+/// been quiet for one look; a file that keeps changing is not reloaded until it settles.
+/// </summary>
+public sealed class PluginFileWatcherTests : IAsyncLifetime
+{
+    private readonly FakeTimeProvider _time = new();
+    private readonly ServiceProvider _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+    private readonly string _plugins = TestPaths.NewTempDirectory();
+    private readonly MountTable _table = new();
+    private readonly TimeSpan _interval = TimeSpan.FromSeconds(new PluginOptions().WatchIntervalSeconds);
+    private readonly PluginFileWatcher _watcher;
+    private int _reloads;
+
+    public PluginFileWatcherTests()
+    {
+        IConfiguration configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["SseHost:Services:/w:Plugin"] = "Watched",
+        }).Build();
+        (IReadOnlyList<MountDefinition> mounts, IReadOnlyList<MountDefinitionError> errors) = MountDefinitionReader.Read(configuration);
+        Assert.Empty(errors);
+        HostMetrics metrics = new(_services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>());
+        _table.Set([new Mount(Assert.Single(mounts), new FakeMountChannelFactory(), new StreamCounter(), metrics, NullLogger.Instance, _time)]);
+        PluginFactory factory = new(
+            NullLoggerFactory.Instance,
+            Options.Create(new SseHostOptions { PluginsPath = _plugins }),
+            new HostingEnvironment { ContentRootPath = _plugins },
+            _time);
+        Assert.Equal(PluginFile, factory.ResolvePath(_table.Mounts.Single().Definition));
+        _watcher = new PluginFileWatcher(_table, factory, () => _reloads++, _interval, _time);
+    }
+
+    private string PluginFile => Path.Combine(_plugins, "Watched", "Watched.dll");
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        _watcher.Dispose();
+        await _table.DisposeAsync();
+        await _services.DisposeAsync();
+        Directory.Delete(_plugins, recursive: true);
+    }
+
+    [Fact]
+    public void The_default_interval_is_one_second()
+    {
+        Assert.Equal(TimeSpan.FromSeconds(1), _interval);
+    }
+
+    [Theory]
+    [InlineData("over the file")]
+    [InlineData("by rename")]
+    [InlineData("a file that appears")]
+    public void A_new_build_is_reloaded_two_intervals_after_it_once_its_file_was_quiet_for_one_look_and_only_once(string how)
+    {
+        if (how != "a file that appears")
+        {
+            Write("build 1");
+        }
+
+        _watcher.Start();
+        Write("build 22", byRename: how == "by rename");
+
+        // The first look after it sees the change; the reload waits for one more, quiet, look.
+        _time.Advance(_interval - TimeSpan.FromMilliseconds(1));
+        Assert.Equal(0, _reloads);
+        _time.Advance(TimeSpan.FromMilliseconds(1));
+        Assert.Equal(0, _reloads);
+        _time.Advance(_interval - TimeSpan.FromMilliseconds(1));
+        Assert.Equal(0, _reloads);
+        _time.Advance(TimeSpan.FromMilliseconds(1));
+        Assert.Equal(1, _reloads);
+
+        // Nothing more while the file stays as it is.
+        _time.Advance(_interval * 5);
+        Assert.Equal(1, _reloads);
+    }
+
+    [Fact]
+    public void A_file_that_keeps_changing_is_not_reloaded_until_it_was_quiet_for_one_look()
+    {
+        Write("build 1");
+        _watcher.Start();
+
+        // A copy still being written: longer at every look.
+        string content = "build 1";
+        for (int look = 0; look < 5; look++)
+        {
+            content += "+";
+            Write(content);
+            _time.Advance(_interval);
+            Assert.Equal(0, _reloads);
+        }
+
+        _time.Advance(_interval);
+        Assert.Equal(1, _reloads);
+    }
+
+    [Fact]
+    public void A_file_that_does_not_change_is_never_reloaded()
+    {
+        Write("build 1");
+        _watcher.Start();
+
+        _time.Advance(_interval * 10);
+
+        Assert.Equal(0, _reloads);
+    }
+
+    /// <summary>Writes the plugin file with the text (each build a length of its own), in place or as a copy renamed over it.</summary>
+    private void Write(string content, bool byRename = false)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(PluginFile)!);
+        if (!byRename)
+        {
+            File.WriteAllText(PluginFile, content);
+            return;
+        }
+
+        string staged = PluginFile + ".new";
+        File.WriteAllText(staged, content);
+        File.Move(staged, PluginFile, overwrite: true);
+    }
+}
