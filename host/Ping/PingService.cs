@@ -17,6 +17,7 @@ internal sealed partial class PingService : BackgroundService
     private readonly PingOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<PingService> _logger;
+    private int _looks;
 
     public PingService(MountTable table, IOptions<SseHostOptions> options, TimeProvider time, ILogger<PingService> logger)
     {
@@ -26,6 +27,9 @@ internal sealed partial class PingService : BackgroundService
         _logger = logger;
     }
 
+    /// <summary>How many looks at the sessions this service has taken (for tests).</summary>
+    internal int Looks => Volatile.Read(ref _looks);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (!_options.Enabled)
@@ -34,18 +38,20 @@ internal sealed partial class PingService : BackgroundService
             return;
         }
 
-        long idleMs = _options.IdleSeconds * 1000L;
-        // Each look walks every session, so it is not done more often than it needs to be: a
-        // quarter of the idle time (a client is pinged between 1 and 1.25 times IdleSeconds
-        // after its last event), at most every 15 s.
-        TimeSpan period = TimeSpan.FromMilliseconds(Math.Clamp(idleMs / 4, 250, 15_000));
+        TimeSpan idle = TimeSpan.FromSeconds(_options.IdleSeconds);
+        // Looks are at least a quarter of the idle time apart (at most 15 s), so a client is
+        // pinged between 1 and 1.25 times IdleSeconds after its last event. A look also learns
+        // when the next client can be due (every session's last activity plus the idle time; a
+        // new session starts with the clock's now), and the next look waits until then: a host
+        // whose clients all got something recently does not walk its sessions at all.
+        TimeSpan period = TimeSpan.FromMilliseconds(Math.Clamp(idle.TotalMilliseconds / 4, 250, 15_000));
         LogEnabled(_logger, _options.IdleSeconds);
-        using PeriodicTimer timer = new(period, _time);
         try
         {
-            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+            while (!stoppingToken.IsCancellationRequested)
             {
-                PingIdleClients(TimeSpan.FromMilliseconds(idleMs));
+                PingIdleClients(idle, out TimeSpan untilDue);
+                await Task.Delay(untilDue > period ? untilDue : period, _time, stoppingToken).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException)
@@ -55,20 +61,31 @@ internal sealed partial class PingService : BackgroundService
     }
 
     /// <summary>Queues a ping for every attached client that received nothing for <paramref name="idle"/>; returns how many.</summary>
-    internal int PingIdleClients(TimeSpan idle)
+    internal int PingIdleClients(TimeSpan idle) => PingIdleClients(idle, out _);
+
+    /// <summary>
+    /// Queues a ping for every attached client that received nothing for <paramref name="idle"/>;
+    /// returns how many, and in <paramref name="untilDue"/> how long until the next client can be
+    /// due (no session, attached or not, has been idle longer than <paramref name="idle"/> minus that).
+    /// </summary>
+    internal int PingIdleClients(TimeSpan idle, out TimeSpan untilDue)
     {
+        Interlocked.Increment(ref _looks);
         int pinged = 0;
         ReadOnlyMemory<byte> frame = default;
 
         // One reading of the clock for the whole look, not one per client.
         long now = _time.GetTimestamp();
         long idleTicks = (long)(idle.TotalSeconds * _time.TimestampFrequency);
+        long oldest = now;
         foreach (Mount mount in _table.Mounts)
         {
             foreach (SseSession client in mount.Sessions)
             {
-                if (!client.IsAttached || now - client.LastActivity < idleTicks)
+                long last = client.LastActivity;
+                if (!client.IsAttached || now - last < idleTicks)
                 {
+                    oldest = Math.Min(oldest, last);
                     continue;
                 }
 
@@ -78,13 +95,18 @@ internal sealed partial class PingService : BackgroundService
                     frame = SseFramer.Frame("ping", stamp);
                 }
 
-                if (client.Enqueue(new Outgoing(frame, 0)))
+                if (client.Enqueue(new Outgoing(frame, 0), now))
                 {
                     pinged++;
+                }
+                else
+                {
+                    oldest = Math.Min(oldest, last);
                 }
             }
         }
 
+        untilDue = TimeSpan.FromSeconds(Math.Max(0, oldest + idleTicks - now) / (double)_time.TimestampFrequency);
         return pinged;
     }
 

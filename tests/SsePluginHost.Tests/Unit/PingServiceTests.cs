@@ -12,6 +12,7 @@ using SsePluginHost.Diagnostics;
 using SsePluginHost.Mounts;
 using SsePluginHost.Ping;
 using SsePluginHost.Streaming;
+using SsePluginHost.Tests.Infrastructure;
 
 namespace SsePluginHost.Tests.Unit;
 
@@ -161,6 +162,83 @@ public sealed class PingServiceTests : IAsyncLifetime
         foreach (Pipe pipe in pipes)
         {
             Assert.Equal($"event: ping\ndata: {stamp}\n\n", await ReadUntilAsync(pipe, "\n\n"));
+        }
+    }
+
+    [Fact]
+    public async Task A_look_tells_how_long_until_the_next_client_can_be_due()
+    {
+        // No session: none can be due before the idle time from now.
+        Assert.Equal(0, _ping.PingIdleClients(Idle, out TimeSpan untilDue));
+        Assert.Equal(Idle, untilDue);
+
+        (SseSession _, Pipe first) = await AttachedAsync(_mount);
+        _time.Advance(TimeSpan.FromSeconds(20));
+        (SseSession _, Pipe second) = await AttachedAsync(_other);
+        _time.Advance(TimeSpan.FromSeconds(10));
+
+        // The first client is due 60 s after it attached: 30 s from now.
+        Assert.Equal(0, _ping.PingIdleClients(Idle, out untilDue));
+        Assert.Equal(TimeSpan.FromSeconds(30), untilDue);
+
+        _time.Advance(TimeSpan.FromSeconds(30));
+        Assert.Equal(1, _ping.PingIdleClients(Idle, out untilDue));
+        Assert.StartsWith("event: ping\n", await ReadUntilAsync(first, "\n\n"), StringComparison.Ordinal);
+
+        // Now the second is the next one due (it attached 40 s ago); the pinged one only in 60 s.
+        Assert.Equal(TimeSpan.FromSeconds(20), untilDue);
+        _time.Advance(untilDue);
+        Assert.Equal(1, _ping.PingIdleClients(Idle, out untilDue));
+        Assert.StartsWith("event: ping\n", await ReadUntilAsync(second, "\n\n"), StringComparison.Ordinal);
+        Assert.Equal(TimeSpan.FromSeconds(40), untilDue);
+    }
+
+    [Fact]
+    public async Task A_session_that_is_away_counts_as_due_at_once_since_it_may_come_back()
+    {
+        (SseSession away, Pipe _) = await AttachedAsync(_mount);
+        (Pipe _, CancellationTokenSource aborted, Task run) = _connections[^1];
+        await aborted.CancelAsync();
+        await run.WaitAsync(Patience);
+        Assert.Equal(SessionState.Away, away.Lifecycle);
+        _time.Advance(Idle * 2);
+
+        Assert.Equal(0, _ping.PingIdleClients(Idle, out TimeSpan untilDue));
+
+        Assert.Equal(TimeSpan.Zero, untilDue);
+    }
+
+    [Fact]
+    public async Task The_service_does_not_walk_the_sessions_again_until_a_client_can_be_due()
+    {
+        TimerCountingClock clock = new(_time.GetUtcNow());
+        using PingService ping = new(_table, Options.Create(new SseHostOptions()), clock, NullLogger<PingService>.Instance);
+        await ping.StartAsync(CancellationToken.None);
+
+        // The first look, with no session, at start, and then the wait for the next. Looks are
+        // otherwise 15 s apart (a quarter of the idle time), but none can be due for 60 s.
+        await Eventually.TrueAsync(() => clock.Timers == 1, Patience);
+        Assert.Equal(1, ping.Looks);
+        clock.Advance(Idle - TimeSpan.FromMilliseconds(1));
+        Assert.Equal(1, ping.Looks);
+        clock.Advance(TimeSpan.FromMilliseconds(1));
+        await Eventually.TrueAsync(() => ping.Looks == 2, Patience);
+
+        await ping.StopAsync(CancellationToken.None);
+    }
+
+    /// <summary>A fake clock that counts the timers made on it (a service's wait is one).</summary>
+    private sealed class TimerCountingClock(DateTimeOffset start) : FakeTimeProvider(start)
+    {
+        private int _timers;
+
+        public int Timers => Volatile.Read(ref _timers);
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        {
+            ITimer timer = base.CreateTimer(callback, state, dueTime, period);
+            Interlocked.Increment(ref _timers);
+            return timer;
         }
     }
 
