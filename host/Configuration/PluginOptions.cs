@@ -18,8 +18,19 @@ public sealed class PluginOptions
     /// </summary>
     public bool WatchFiles { get; set; } = true;
 
-    /// <summary>How often the plugin DLLs are looked at; a new build is loaded once its file has been quiet for one more look.</summary>
+    /// <summary>
+    /// How long apart the looks at the plugin DLLs are, once the file system notified a change in
+    /// their folder (or always, with <see cref="PollFiles"/>); a new build is loaded once its file
+    /// has been quiet for one more look.
+    /// </summary>
     public double WatchIntervalSeconds { get; set; } = 1;
+
+    /// <summary>
+    /// Whether the plugin DLLs are looked at every <see cref="WatchIntervalSeconds"/> instead of
+    /// after the file system's change notifications: for file systems that send none (some
+    /// network file systems).
+    /// </summary>
+    public bool PollFiles { get; set; }
 
     /// <summary>Says what is out of range, naming the setting, or returns null.</summary>
     public string? Validate()

@@ -1,58 +1,113 @@
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Primitives;
 using SsePluginHost.Configuration;
 using SsePluginHost.Mounts;
 
 namespace SsePluginHost.Plugins;
 
 /// <summary>
-/// Looks at the plugin DLL of every mount once a <c>SseHost:Plugins:WatchIntervalSeconds</c>
-/// (its length and last write time, not its content): when a file changed (a new build copied
-/// over it, in place or by rename; a missing file appeared) and then stayed as it is for one more
-/// look, so that a copy still being written is not loaded, the mounts are reloaded. The reload
-/// compares the builds by content, so a file only touched changes nothing.
+/// Watches the plugin DLL of every mount: when a file changed (a new build copied over it, in
+/// place or by rename; a missing file appeared) and then stayed as it is for one more look, so
+/// that a copy still being written is not loaded, the mounts are reloaded. A look compares each
+/// file's length and last write time, not its content; the reload compares the builds by content,
+/// so a file only touched changes nothing.
 /// </summary>
 /// <remarks>
-/// Polling rather than file-system notifications: it sees a file whose folder did not exist when
-/// the host started, works the same on every file system, and costs a few <c>stat</c> calls a second.
+/// <para>
+/// By default the looks follow the file system's change notifications: a notification in the
+/// folder of a mount's file starts looks, one every <c>SseHost:Plugins:WatchIntervalSeconds</c>,
+/// until what changed has settled; a host whose plugin files do not change does not look at all.
+/// A folder that does not exist (yet), or that cannot be watched, is looked at every interval
+/// instead, as are all of them with <c>SseHost:Plugins:PollFiles</c> (for file systems that send
+/// no notifications, such as some network file systems).
+/// </para>
+/// <para>Every look also sets the watched folders to those of the mounts then.</para>
 /// </remarks>
-internal sealed class PluginFileWatcher : IDisposable
+internal sealed partial class PluginFileWatcher : IDisposable
 {
     private readonly MountTable _table;
     private readonly PluginFactory _factory;
     private readonly Action _reload;
     private readonly TimeSpan _interval;
+    private readonly bool _pollAlways;
+    private readonly ILogger _logger;
     private readonly ITimer _timer;
     private readonly Lock _lock = new();
     private readonly Dictionary<string, FileStamp> _seen = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, FolderWatch> _folders = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _unwatchable = new(StringComparer.Ordinal);
+    private IDisposable? _mountChanges;
     private bool _changed;
+    private bool _looking;
+    private bool _disposed;
+    private int _looks;
 
-    public PluginFileWatcher(MountTable table, PluginFactory factory, MountLoader loader, IOptions<SseHostOptions> options, TimeProvider time)
-        : this(table, factory, loader.OnPluginFilesChanged, TimeSpan.FromSeconds(options.Value.Plugins.WatchIntervalSeconds), time)
+    public PluginFileWatcher(MountTable table, PluginFactory factory, MountLoader loader, IOptions<SseHostOptions> options, TimeProvider time, ILogger<PluginFileWatcher> logger)
+        : this(table, factory, loader.OnPluginFilesChanged, TimeSpan.FromSeconds(options.Value.Plugins.WatchIntervalSeconds), time, options.Value.Plugins.PollFiles, logger)
     {
     }
 
     /// <param name="table">The mounts whose files are watched.</param>
     /// <param name="factory">Where each mount's file is.</param>
     /// <param name="reload">What to do once changed files have settled.</param>
-    /// <param name="interval">How often to look.</param>
+    /// <param name="interval">How long apart the looks are.</param>
     /// <param name="time">The clock of the looks.</param>
-    public PluginFileWatcher(MountTable table, PluginFactory factory, Action reload, TimeSpan interval, TimeProvider time)
+    /// <param name="pollAlways">Whether to look every interval instead of after notifications.</param>
+    /// <param name="logger">Where a folder that cannot be watched is reported.</param>
+    public PluginFileWatcher(MountTable table, PluginFactory factory, Action reload, TimeSpan interval, TimeProvider time, bool pollAlways, ILogger logger)
     {
         _table = table;
         _factory = factory;
         _reload = reload;
         _interval = interval;
+        _pollAlways = pollAlways;
+        _logger = logger;
         _timer = time.CreateTimer(static state => ((PluginFileWatcher)state!).LookOnTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
 
-    /// <summary>Takes the first look now (what the files are as the mounts were loaded) and then one every interval.</summary>
+    /// <summary>How many looks have been taken (for tests).</summary>
+    internal int Looks => Volatile.Read(ref _looks);
+
+    /// <summary>Whether looks are being taken every interval now (for tests).</summary>
+    internal bool IsLooking
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _looking;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Takes the first look now (what the files are as the mounts were loaded, and the folders to
+    /// watch); then one whenever the mounts change, and every interval while that is needed.
+    /// </summary>
     public void Start()
     {
         Look();
-        _timer.Change(_interval, _interval);
+        _mountChanges = ChangeToken.OnChange(_table.GetChangeToken, OnMountsChanged);
     }
 
-    public void Dispose() => _timer.Dispose();
+    public void Dispose()
+    {
+        List<FolderWatch> folders;
+        lock (_lock)
+        {
+            _disposed = true;
+            folders = [.. _folders.Values];
+            _folders.Clear();
+        }
+
+        foreach (FolderWatch folder in folders)
+        {
+            folder.Watcher.Dispose();
+        }
+
+        _mountChanges?.Dispose();
+        _timer.Dispose();
+    }
 
     /// <summary>A look on the timer's thread, where an exception would end the process: one the host makes while it stops is let go.</summary>
     private void LookOnTimer()
@@ -67,22 +122,41 @@ internal sealed class PluginFileWatcher : IDisposable
         }
     }
 
+    /// <summary>The mounts changed: their files and folders are looked at again.</summary>
+    private void OnMountsChanged()
+    {
+        if (!_table.IsShuttingDown)
+        {
+            LookOnTimer();
+        }
+    }
+
     /// <summary>One look at every mount's file.</summary>
     public void Look()
     {
         bool reload = false;
+        List<FileSystemWatcher> retired = [];
         lock (_lock)
         {
-            bool changed = false;
+            if (_disposed)
+            {
+                return;
+            }
+
+            _looks++;
             HashSet<string> watched = new(StringComparer.Ordinal);
             foreach (Mount mount in _table.Mounts)
             {
-                string path = _factory.ResolvePath(mount.Definition);
-                if (!watched.Add(path))
-                {
-                    continue;
-                }
+                watched.Add(_factory.ResolvePath(mount.Definition));
+            }
 
+            // The folders are watched before the files are looked at: a change after this look
+            // is notified.
+            bool unwatched = !_pollAlways && !WatchFolders(watched, retired);
+
+            bool changed = false;
+            foreach (string path in watched)
+            {
                 FileStamp stamp = FileStamp.Of(path);
                 if (_seen.TryGetValue(path, out FileStamp seen) && seen != stamp)
                 {
@@ -108,12 +182,144 @@ internal sealed class PluginFileWatcher : IDisposable
                 _changed = false;
                 reload = true;
             }
+
+            SetLooking(_pollAlways || unwatched || _changed);
+        }
+
+        foreach (FileSystemWatcher watcher in retired)
+        {
+            watcher.Dispose();
         }
 
         if (reload && !_table.IsShuttingDown)
         {
             _reload();
         }
+    }
+
+    /// <summary>
+    /// Sets the folders watched to those of <paramref name="files"/>: a new folder gets a watcher;
+    /// a folder no longer needed, gone, or made anew loses its watcher (into <paramref name="retired"/>,
+    /// disposed outside the lock), the last getting a new one. Returns whether every folder is
+    /// watched (false: some must be looked at every interval). Under the lock.
+    /// </summary>
+    private bool WatchFolders(HashSet<string> files, List<FileSystemWatcher> retired)
+    {
+        HashSet<string> wanted = new(files.Select(file => Path.GetDirectoryName(file)!), StringComparer.Ordinal);
+        foreach ((string folder, FolderWatch watch) in _folders.ToList())
+        {
+            if (!wanted.Contains(folder) || watch.Broken || !Directory.Exists(folder) || Directory.GetCreationTimeUtc(folder) != watch.Created)
+            {
+                retired.Add(watch.Watcher);
+                _folders.Remove(folder);
+            }
+        }
+
+        bool all = true;
+        foreach (string folder in wanted)
+        {
+            if (_folders.ContainsKey(folder))
+            {
+                continue;
+            }
+
+            if (!Directory.Exists(folder))
+            {
+                all = false;
+                continue;
+            }
+
+            try
+            {
+                DateTime created = Directory.GetCreationTimeUtc(folder);
+                _folders[folder] = new FolderWatch(NewWatcher(folder), created);
+                _unwatchable.Remove(folder);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or PlatformNotSupportedException)
+            {
+                all = false;
+                if (_unwatchable.Add(folder))
+                {
+                    LogUnwatchable(_logger, folder, _interval.TotalSeconds, ex.Message);
+                }
+            }
+        }
+
+        return all;
+    }
+
+    /// <summary>A watcher of one folder (not its subfolders) whose every notification starts looks.</summary>
+    private FileSystemWatcher NewWatcher(string folder)
+    {
+        FileSystemWatcher watcher = new(folder)
+        {
+            IncludeSubdirectories = false,
+            NotifyFilter = NotifyFilters.FileName | NotifyFilters.LastWrite | NotifyFilters.Size | NotifyFilters.CreationTime | NotifyFilters.DirectoryName,
+        };
+        watcher.Changed += (_, _) => OnNotified();
+        watcher.Created += (_, _) => OnNotified();
+        watcher.Deleted += (_, _) => OnNotified();
+        watcher.Renamed += (_, _) => OnNotified();
+        watcher.Error += (_, _) => OnNotified(broken: watcher);
+        watcher.EnableRaisingEvents = true;
+        return watcher;
+    }
+
+    /// <summary>
+    /// Something changed in a watched folder: looks start, unless they run already. A watcher
+    /// that reported an error (notifications lost) is replaced at the next look.
+    /// </summary>
+    private void OnNotified(FileSystemWatcher? broken = null)
+    {
+        lock (_lock)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            if (broken is not null)
+            {
+                foreach (FolderWatch watch in _folders.Values.Where(w => w.Watcher == broken))
+                {
+                    watch.Broken = true;
+                }
+            }
+
+            SetLooking(true);
+        }
+    }
+
+    /// <summary>Starts or stops the looks every interval. Under the lock.</summary>
+    private void SetLooking(bool looking)
+    {
+        if (looking == _looking || _disposed)
+        {
+            return;
+        }
+
+        _looking = looking;
+        try
+        {
+            _timer.Change(looking ? _interval : Timeout.InfiniteTimeSpan, looking ? _interval : Timeout.InfiniteTimeSpan);
+        }
+        catch (ObjectDisposedException)
+        {
+            // Stopping.
+        }
+    }
+
+    [LoggerMessage(EventId = 44, Level = LogLevel.Warning, Message = "Plugin folder {Folder} cannot be watched for changes; its plugin files are looked at every {Seconds} s instead: {Reason}")]
+    private static partial void LogUnwatchable(ILogger logger, string folder, double seconds, string reason);
+
+    /// <summary>The watcher of one folder, when the folder was made, and whether it reported an error.</summary>
+    private sealed class FolderWatch(FileSystemWatcher watcher, DateTime created)
+    {
+        public FileSystemWatcher Watcher { get; } = watcher;
+
+        public DateTime Created { get; } = created;
+
+        public bool Broken { get; set; }
     }
 
     /// <summary>What a look sees of a file: whether it is there, its length, when it was last written.</summary>

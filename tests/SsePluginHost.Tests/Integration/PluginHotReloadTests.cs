@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using SsePluginHost.Operator;
+using SsePluginHost.Plugins;
 using SsePluginHost.Tests.Infrastructure;
 
 namespace SsePluginHost.Tests.Integration;
@@ -9,7 +10,7 @@ namespace SsePluginHost.Tests.Integration;
 /// New builds of a plugin while the host runs: the test plugin Reloadable, built twice
 /// (tests/PluginBuilds), copied into a plugins folder of the test's own, and replaced there as an
 /// operator would — over the file, by rename, with a broken file, or a file that was missing.
-/// The host sees the change by itself (it looks at the files every second) or on <c>reload</c>.
+/// The host sees the change by itself (notified by the file system) or on <c>reload</c>.
 /// The old instance is stopped and disposed once its clients have left; a stream request it still
 /// holds as its mount is retired ends without being served by it.
 /// </summary>
@@ -55,9 +56,32 @@ public sealed class PluginHotReloadTests
         await using TestHost host = await TestHost.StartAsync(Services, PluginsPath(plugins));
         Assert.Equal("build 1 1.0.0.0", await host.Client.GetStringAsync("/r"));
 
+        // Until the file system notifies a change, the files are not looked at.
+        Assert.False(host.Services.GetRequiredService<PluginFileWatcher>().IsLooking);
+
         string staged = Path.Combine(plugins, "Reloadable", "Reloadable.dll.new");
         File.Copy(PluginBuilds.File(2), staged);
         File.Move(staged, Path.Combine(plugins, "Reloadable", "Reloadable.dll"), overwrite: true);
+
+        Assert.Equal("build 2 2.0.0.0", await Eventually.ValueAsync(() => BodyAsync(host, "/r"), v => v == "build 2 2.0.0.0", Patience));
+    }
+
+    [Fact]
+    public async Task With_PollFiles_the_files_are_looked_at_every_second_and_a_new_build_is_loaded_too()
+    {
+        string plugins = PluginsFolder(build: 1);
+        await using TestHost host = await TestHost.StartAsync(
+            Services,
+            $$"""{ "PluginsPath": {{System.Text.Json.JsonSerializer.Serialize(plugins)}}, "Plugins": { "PollFiles": true } }""");
+        Assert.Equal("build 1 1.0.0.0", await host.Client.GetStringAsync("/r"));
+
+        // Looks with nothing changed, one a second.
+        PluginFileWatcher watcher = host.Services.GetRequiredService<PluginFileWatcher>();
+        Assert.True(watcher.IsLooking);
+        int looks = watcher.Looks;
+        await Eventually.TrueAsync(() => watcher.Looks >= looks + 2, Patience);
+
+        PluginBuilds.Copy(2, plugins);
 
         Assert.Equal("build 2 2.0.0.0", await Eventually.ValueAsync(() => BodyAsync(host, "/r"), v => v == "build 2 2.0.0.0", Patience));
     }

@@ -17,7 +17,9 @@ namespace SsePluginHost.Tests.Unit;
 /// The watcher of the plugin files on a <see cref="FakeTimeProvider"/>, with a real file in a temp
 /// plugins folder: a new build (over the file, by rename, or a file that appears) is reloaded at
 /// the second look after it, two intervals (2 s with the default interval), once its file has
-/// been quiet for one look; a file that keeps changing is not reloaded until it settles.
+/// been quiet for one look; a file that keeps changing is not reloaded until it settles. Looks
+/// every interval (<c>PollFiles</c>) and looks after the file system's notifications (the
+/// default) both; with notifications, a host whose files do not change does not look at them.
 /// </summary>
 public sealed class PluginFileWatcherTests : IAsyncLifetime
 {
@@ -26,7 +28,8 @@ public sealed class PluginFileWatcherTests : IAsyncLifetime
     private readonly string _plugins = TestPaths.NewTempDirectory();
     private readonly MountTable _table = new();
     private readonly TimeSpan _interval = TimeSpan.FromSeconds(new PluginOptions().WatchIntervalSeconds);
-    private readonly PluginFileWatcher _watcher;
+    private readonly PluginFactory _factory;
+    private PluginFileWatcher _watcher;
     private int _reloads;
 
     public PluginFileWatcherTests()
@@ -39,14 +42,26 @@ public sealed class PluginFileWatcherTests : IAsyncLifetime
         Assert.Empty(errors);
         HostMetrics metrics = new(_services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>());
         _table.Set([new Mount(Assert.Single(mounts), new FakeMountChannelFactory(), new StreamCounter(), metrics, NullLogger.Instance, _time)]);
-        PluginFactory factory = new(
+        _factory = new(
             NullLoggerFactory.Instance,
             Options.Create(new SseHostOptions { PluginsPath = _plugins }),
             new HostingEnvironment { ContentRootPath = _plugins },
             _time);
-        Assert.Equal(PluginFile, factory.ResolvePath(_table.Mounts.Single().Definition));
-        _watcher = new PluginFileWatcher(_table, factory, () => _reloads++, _interval, _time);
+        Assert.Equal(PluginFile, _factory.ResolvePath(_table.Mounts.Single().Definition));
+        _watcher = Watcher(pollAlways: true);
     }
+
+    private PluginFileWatcher Watcher(bool pollAlways) =>
+        new(_table, _factory, () => Interlocked.Increment(ref _reloads), _interval, _time, pollAlways, NullLogger.Instance);
+
+    /// <summary>Replaces the watcher (polling) with one that follows notifications.</summary>
+    private void FollowNotifications()
+    {
+        _watcher.Dispose();
+        _watcher = Watcher(pollAlways: false);
+    }
+
+    private int Reloads => Volatile.Read(ref _reloads);
 
     private string PluginFile => Path.Combine(_plugins, "Watched", "Watched.dll");
 
@@ -82,17 +97,17 @@ public sealed class PluginFileWatcherTests : IAsyncLifetime
 
         // The first look after it sees the change; the reload waits for one more, quiet, look.
         _time.Advance(_interval - TimeSpan.FromMilliseconds(1));
-        Assert.Equal(0, _reloads);
+        Assert.Equal(0, Reloads);
         _time.Advance(TimeSpan.FromMilliseconds(1));
-        Assert.Equal(0, _reloads);
+        Assert.Equal(0, Reloads);
         _time.Advance(_interval - TimeSpan.FromMilliseconds(1));
-        Assert.Equal(0, _reloads);
+        Assert.Equal(0, Reloads);
         _time.Advance(TimeSpan.FromMilliseconds(1));
-        Assert.Equal(1, _reloads);
+        Assert.Equal(1, Reloads);
 
         // Nothing more while the file stays as it is.
         _time.Advance(_interval * 5);
-        Assert.Equal(1, _reloads);
+        Assert.Equal(1, Reloads);
     }
 
     [Fact]
@@ -108,11 +123,11 @@ public sealed class PluginFileWatcherTests : IAsyncLifetime
             content += "+";
             Write(content);
             _time.Advance(_interval);
-            Assert.Equal(0, _reloads);
+            Assert.Equal(0, Reloads);
         }
 
         _time.Advance(_interval);
-        Assert.Equal(1, _reloads);
+        Assert.Equal(1, Reloads);
     }
 
     [Fact]
@@ -123,7 +138,74 @@ public sealed class PluginFileWatcherTests : IAsyncLifetime
 
         _time.Advance(_interval * 10);
 
-        Assert.Equal(0, _reloads);
+        Assert.Equal(0, Reloads);
+    }
+
+    [Fact]
+    public void Following_notifications_the_watcher_does_not_look_while_nothing_changes()
+    {
+        Write("build 1");
+        FollowNotifications();
+        _watcher.Start();
+        Assert.Equal(1, _watcher.Looks);
+        Assert.False(_watcher.IsLooking);
+
+        _time.Advance(_interval * 10);
+
+        Assert.Equal(1, _watcher.Looks);
+        Assert.Equal(0, Reloads);
+    }
+
+    [Theory]
+    [InlineData("over the file")]
+    [InlineData("by rename")]
+    public async Task Following_notifications_a_new_build_is_reloaded_two_intervals_after_it_is_notified_and_the_looks_stop(string how)
+    {
+        Write("build 1");
+        FollowNotifications();
+        _watcher.Start();
+
+        Write("build 22", byRename: how == "by rename");
+
+        // The notification (on the file system's thread) starts the looks; the first sees the
+        // change, the reload waits for one more, quiet, look.
+        await Eventually.TrueAsync(() => _watcher.IsLooking);
+        _time.Advance(_interval);
+        Assert.Equal(0, Reloads);
+        _time.Advance(_interval);
+        Assert.Equal(1, Reloads);
+
+        // Then the looks stop (a late notification of the same copy makes one more, quiet, look).
+        await Eventually.TrueAsync(() =>
+        {
+            _time.Advance(_interval);
+            return !_watcher.IsLooking;
+        });
+        int looks = _watcher.Looks;
+        _time.Advance(_interval * 5);
+        Assert.Equal(1, Reloads);
+        Assert.InRange(_watcher.Looks, looks, looks + 1);
+    }
+
+    [Fact]
+    public void Following_notifications_a_folder_that_does_not_exist_is_looked_at_every_interval_until_it_does()
+    {
+        FollowNotifications();
+        _watcher.Start();
+        Assert.True(_watcher.IsLooking);
+
+        // The folder and the file appear: seen at the next look, reloaded at the one after.
+        Write("build 1");
+        _time.Advance(_interval);
+        Assert.Equal(0, Reloads);
+        _time.Advance(_interval);
+        Assert.Equal(1, Reloads);
+
+        // The folder is watched now: the looks every interval stop.
+        Assert.False(_watcher.IsLooking);
+        int looks = _watcher.Looks;
+        _time.Advance(_interval * 5);
+        Assert.Equal(looks, _watcher.Looks);
     }
 
     /// <summary>Writes the plugin file with the text (each build a length of its own), in place or as a copy renamed over it.</summary>
