@@ -15,8 +15,10 @@ namespace SsePluginHost.Plugins;
 /// <remarks>
 /// <para>
 /// By default the looks follow the file system's change notifications: a notification in the
-/// folder of a mount's file starts looks, one every <c>SseHost:Plugins:WatchIntervalSeconds</c>,
-/// until what changed has settled; a host whose plugin files do not change does not look at all.
+/// plugins folder (or its subfolders; or the folder of a mount's file elsewhere) starts looks, one
+/// every <c>SseHost:Plugins:WatchIntervalSeconds</c>, until what changed has settled; a host
+/// whose plugin files do not change does not look at all. The plugins folder takes one watcher
+/// (on Linux one inotify instance, of a limited number per user), whatever the number of plugins.
 /// A folder that does not exist (yet), or that cannot be watched, is looked at every interval
 /// instead, as are all of them with <c>SseHost:Plugins:PollFiles</c> (for file systems that send
 /// no notifications, such as some network file systems).
@@ -198,14 +200,22 @@ internal sealed partial class PluginFileWatcher : IDisposable
     }
 
     /// <summary>
-    /// Sets the folders watched to those of <paramref name="files"/>: a new folder gets a watcher;
-    /// a folder no longer needed, gone, or made anew loses its watcher (into <paramref name="retired"/>,
-    /// disposed outside the lock), the last getting a new one. Returns whether every folder is
-    /// watched (false: some must be looked at every interval). Under the lock.
+    /// Sets the folders watched to those of <paramref name="files"/>: the plugins folder with its
+    /// subfolders for the files in it (one watcher, whatever the number of plugins), the folder
+    /// of each file elsewhere. A new folder gets a watcher; a folder no longer needed, gone, or
+    /// made anew loses its watcher (into <paramref name="retired"/>, disposed outside the lock),
+    /// the last getting a new one. Returns whether every folder is watched (false: some must be
+    /// looked at every interval). Under the lock.
     /// </summary>
     private bool WatchFolders(HashSet<string> files, List<FileSystemWatcher> retired)
     {
-        HashSet<string> wanted = new(files.Select(file => Path.GetDirectoryName(file)!), StringComparer.Ordinal);
+        string root = Path.TrimEndingDirectorySeparator(_factory.PluginsRoot);
+        HashSet<string> wanted = new(StringComparer.Ordinal);
+        foreach (string file in files)
+        {
+            wanted.Add(file.StartsWith(root + Path.DirectorySeparatorChar, StringComparison.Ordinal) ? root : Path.GetDirectoryName(file)!);
+        }
+
         foreach ((string folder, FolderWatch watch) in _folders.ToList())
         {
             if (!wanted.Contains(folder) || watch.Broken || !Directory.Exists(folder) || Directory.GetCreationTimeUtc(folder) != watch.Created)
@@ -232,11 +242,12 @@ internal sealed partial class PluginFileWatcher : IDisposable
             try
             {
                 DateTime created = Directory.GetCreationTimeUtc(folder);
-                _folders[folder] = new FolderWatch(NewWatcher(folder), created);
+                _folders[folder] = new FolderWatch(NewWatcher(folder, withSubfolders: folder == root), created);
                 _unwatchable.Remove(folder);
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or PlatformNotSupportedException)
             {
+                // Say, the limit of inotify instances (fs.inotify.max_user_instances) was reached.
                 all = false;
                 if (_unwatchable.Add(folder))
                 {
@@ -248,12 +259,12 @@ internal sealed partial class PluginFileWatcher : IDisposable
         return all;
     }
 
-    /// <summary>A watcher of one folder (not its subfolders) whose every notification starts looks.</summary>
-    private FileSystemWatcher NewWatcher(string folder)
+    /// <summary>A watcher of one folder (and its subfolders, if so) whose every notification starts looks.</summary>
+    private FileSystemWatcher NewWatcher(string folder, bool withSubfolders)
     {
         FileSystemWatcher watcher = new(folder)
         {
-            IncludeSubdirectories = false,
+            IncludeSubdirectories = withSubfolders,
             NotifyFilter = NotifyFilters.FileName | NotifyFilters.LastWrite | NotifyFilters.Size | NotifyFilters.CreationTime | NotifyFilters.DirectoryName,
         };
         watcher.Changed += (_, _) => OnNotified();
@@ -261,7 +272,16 @@ internal sealed partial class PluginFileWatcher : IDisposable
         watcher.Deleted += (_, _) => OnNotified();
         watcher.Renamed += (_, _) => OnNotified();
         watcher.Error += (_, _) => OnNotified(broken: watcher);
-        watcher.EnableRaisingEvents = true;
+        try
+        {
+            watcher.EnableRaisingEvents = true;
+        }
+        catch
+        {
+            watcher.Dispose();
+            throw;
+        }
+
         return watcher;
     }
 

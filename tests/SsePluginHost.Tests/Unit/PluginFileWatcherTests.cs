@@ -159,9 +159,14 @@ public sealed class PluginFileWatcherTests : IAsyncLifetime
     [Theory]
     [InlineData("over the file")]
     [InlineData("by rename")]
+    [InlineData("a file that appears, in a folder that appears")]
     public async Task Following_notifications_a_new_build_is_reloaded_two_intervals_after_it_is_notified_and_the_looks_stop(string how)
     {
-        Write("build 1");
+        if (!how.StartsWith("a file that appears", StringComparison.Ordinal))
+        {
+            Write("build 1");
+        }
+
         FollowNotifications();
         _watcher.Start();
 
@@ -188,13 +193,14 @@ public sealed class PluginFileWatcherTests : IAsyncLifetime
     }
 
     [Fact]
-    public void Following_notifications_a_folder_that_does_not_exist_is_looked_at_every_interval_until_it_does()
+    public void Following_notifications_a_plugins_folder_that_does_not_exist_is_looked_at_every_interval_until_it_does()
     {
+        Directory.Delete(_plugins);
         FollowNotifications();
         _watcher.Start();
         Assert.True(_watcher.IsLooking);
 
-        // The folder and the file appear: seen at the next look, reloaded at the one after.
+        // The folders and the file appear: seen at the next look, reloaded at the one after.
         Write("build 1");
         _time.Advance(_interval);
         Assert.Equal(0, Reloads);
