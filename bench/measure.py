@@ -235,7 +235,8 @@ def tree_figures(result, rows, marks):
     """The server's figures from the process-tree samples, over ssebench's phases.
 
     ssebench's timeline, from its start of run (exit time - wallSeconds): connect, settle
-    (up to --settle-timeout when some stream got no first bytes), idle (--idle-seconds), publish
+    (up to --settle-timeout when some stream got no first bytes), the wait before the idle window
+    (--idle-warmup, the marks' idle_warmup), idle (--idle-seconds), publish
     and drain (deliveries.windowSeconds: first publish to last delivery), then closing.
     """
     out = {}
@@ -255,6 +256,8 @@ def tree_figures(result, rows, marks):
         out["rssPerStreamKiB"] = (at(rows, p, 2) - base[2]) / connected
     idle = get(result, "idle", "seconds")
     if idle:
+        # The idle window starts after the unmeasured wait that follows connecting (C_WARMUP).
+        p += float(marks.get("idle_warmup", "0"))
         cpu = at(rows, p + idle, 1) - at(rows, p, 1)
         out["idleCpuPercent"] = cpu / idle * 100
         if connected:

@@ -615,6 +615,7 @@ for server in $SERVERS; do
         if [ ${#IDLE_PIDS[@]} -gt 0 ]; then set -- "$@" --ready-file "$WORK/$tag.ready"; fi
       fi
       printf 'whole %s\nsettle 2\nlaunch %s\n' "$WHOLE" "$(uptime_now)" >>"$marks"
+      if [ "$scenario" = C ]; then printf 'idle_warmup %s\n' "$C_WARMUP" >>"$marks"; fi
       status=0
       bench "$OUT/$tag.json" --subscribe "$SUB_URL" "${SUB_EXTRA[@]}" --server-pid "$MEASURED_PID" --label "$tag" "$@" || status=$?
       printf 'exit %s\n' "$(uptime_now)" >>"$marks"

@@ -13,6 +13,8 @@ namespace SsePluginHost.Ping;
 /// </summary>
 internal sealed partial class PingService : BackgroundService
 {
+    private static readonly TimeSpan DueSlack = TimeSpan.FromMilliseconds(20);
+
     private readonly MountTable _table;
     private readonly PingOptions _options;
     private readonly TimeProvider _time;
@@ -50,7 +52,10 @@ internal sealed partial class PingService : BackgroundService
         {
             while (!stoppingToken.IsCancellationRequested)
             {
+                // A little past the due time, so that a timer a millisecond early does not find
+                // nobody due and wait a whole period more.
                 PingIdleClients(idle, out TimeSpan untilDue);
+                untilDue += DueSlack;
                 await Task.Delay(untilDue > period ? untilDue : period, _time, stoppingToken).ConfigureAwait(false);
             }
         }

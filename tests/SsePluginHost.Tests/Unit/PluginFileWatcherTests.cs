@@ -34,14 +34,7 @@ public sealed class PluginFileWatcherTests : IAsyncLifetime
 
     public PluginFileWatcherTests()
     {
-        IConfiguration configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["SseHost:Services:/w:Plugin"] = "Watched",
-        }).Build();
-        (IReadOnlyList<MountDefinition> mounts, IReadOnlyList<MountDefinitionError> errors) = MountDefinitionReader.Read(configuration);
-        Assert.Empty(errors);
-        HostMetrics metrics = new(_services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>());
-        _table.Set([new Mount(Assert.Single(mounts), new FakeMountChannelFactory(), new StreamCounter(), metrics, NullLogger.Instance, _time)]);
+        _table.Set([NewMount(new Dictionary<string, string?> { ["SseHost:Services:/w:Plugin"] = "Watched" })]);
         _factory = new(
             NullLoggerFactory.Instance,
             Options.Create(new SseHostOptions { PluginsPath = _plugins }),
@@ -49,6 +42,16 @@ public sealed class PluginFileWatcherTests : IAsyncLifetime
             _time);
         Assert.Equal(PluginFile, _factory.ResolvePath(_table.Mounts.Single().Definition));
         _watcher = Watcher(pollAlways: true);
+    }
+
+    /// <summary>The one mount the settings define.</summary>
+    private Mount NewMount(Dictionary<string, string?> settings)
+    {
+        IConfiguration configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
+        (IReadOnlyList<MountDefinition> mounts, IReadOnlyList<MountDefinitionError> errors) = MountDefinitionReader.Read(configuration);
+        Assert.Empty(errors);
+        HostMetrics metrics = new(_services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>());
+        return new Mount(Assert.Single(mounts), new FakeMountChannelFactory(), new StreamCounter(), metrics, NullLogger.Instance, _time);
     }
 
     private PluginFileWatcher Watcher(bool pollAlways) =>
@@ -180,16 +183,15 @@ public sealed class PluginFileWatcherTests : IAsyncLifetime
         _time.Advance(_interval);
         Assert.Equal(1, Reloads);
 
-        // Then the looks stop (a late notification of the same copy makes one more, quiet, look).
+        // Then the looks stop (a late notification of the same copy makes more, quiet, looks),
+        // and the file, as it stays, is not reloaded again.
         await Eventually.TrueAsync(() =>
         {
             _time.Advance(_interval);
             return !_watcher.IsLooking;
         });
-        int looks = _watcher.Looks;
         _time.Advance(_interval * 5);
         Assert.Equal(1, Reloads);
-        Assert.InRange(_watcher.Looks, looks, looks + 1);
     }
 
     [Fact]
@@ -198,6 +200,11 @@ public sealed class PluginFileWatcherTests : IAsyncLifetime
         Directory.Delete(_plugins);
         FollowNotifications();
         _watcher.Start();
+
+        // A look every interval while the folder is missing.
+        Assert.True(_watcher.IsLooking);
+        _time.Advance(_interval * 3);
+        Assert.Equal(4, _watcher.Looks);
         Assert.True(_watcher.IsLooking);
 
         // The folders and the file appear: seen at the next look, reloaded at the one after.
@@ -212,6 +219,96 @@ public sealed class PluginFileWatcherTests : IAsyncLifetime
         int looks = _watcher.Looks;
         _time.Advance(_interval * 5);
         Assert.Equal(looks, _watcher.Looks);
+    }
+
+    [Fact]
+    public void Following_notifications_a_look_is_taken_every_30_s_all_the_same_for_what_no_notification_reports()
+    {
+        Write("build 1");
+        FollowNotifications();
+        _watcher.Start();
+
+        _time.Advance(PluginFileWatcher.Backstop - TimeSpan.FromMilliseconds(1));
+        Assert.Equal(1, _watcher.Looks);
+        _time.Advance(TimeSpan.FromMilliseconds(1));
+        Assert.Equal(2, _watcher.Looks);
+        _time.Advance(PluginFileWatcher.Backstop);
+        Assert.Equal(3, _watcher.Looks);
+        Assert.False(_watcher.IsLooking);
+    }
+
+    [Fact]
+    public void A_change_of_the_mounts_while_a_file_is_being_written_does_not_count_as_the_quiet_look()
+    {
+        Write("build 1");
+        _watcher.Start();
+        Write("build 22");
+        _time.Advance(_interval);
+
+        // Still being written when the mounts change (a console reload, say): that look notes
+        // nothing as quiet, so the copy is not loaded half written.
+        Write("build 333");
+        _table.Set([.. _table.Mounts]);
+        Assert.Equal(0, Reloads);
+        _time.Advance(_interval);
+        Assert.Equal(0, Reloads);
+        _time.Advance(_interval);
+        Assert.Equal(1, Reloads);
+    }
+
+    [Fact]
+    public async Task Following_notifications_a_plugin_folder_that_is_a_link_elsewhere_is_watched_where_it_points()
+    {
+        string target = TestPaths.NewTempDirectory();
+        try
+        {
+            File.WriteAllText(Path.Combine(target, "Watched.dll"), "build 1");
+            Directory.CreateSymbolicLink(Path.GetDirectoryName(PluginFile)!, target);
+            FollowNotifications();
+            _watcher.Start();
+            Assert.False(_watcher.IsLooking);
+
+            // A new build where the link points, as a build into a linked bin folder writes it.
+            File.WriteAllText(Path.Combine(target, "Watched.dll"), "build 22");
+
+            await Eventually.TrueAsync(() => _watcher.IsLooking);
+            _time.Advance(_interval);
+            _time.Advance(_interval);
+            Assert.Equal(1, Reloads);
+        }
+        finally
+        {
+            _watcher.Dispose();
+            Directory.Delete(target, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Following_notifications_a_mounts_file_outside_the_plugins_folder_is_watched_in_its_own_folder()
+    {
+        string elsewhere = TestPaths.NewTempDirectory();
+        try
+        {
+            string file = Path.Combine(elsewhere, "Elsewhere.dll");
+            File.WriteAllText(file, "build 1");
+            _table.Set([NewMount(new Dictionary<string, string?> { ["SseHost:Services:/e:Plugin"] = "Elsewhere", ["SseHost:Services:/e:Assembly"] = file })]);
+            Assert.Equal(file, _factory.ResolvePath(_table.Mounts.Single().Definition));
+            FollowNotifications();
+            _watcher.Start();
+            Assert.False(_watcher.IsLooking);
+
+            File.WriteAllText(file, "build 22");
+
+            await Eventually.TrueAsync(() => _watcher.IsLooking);
+            _time.Advance(_interval);
+            _time.Advance(_interval);
+            Assert.Equal(1, Reloads);
+        }
+        finally
+        {
+            _watcher.Dispose();
+            Directory.Delete(elsewhere, recursive: true);
+        }
     }
 
     /// <summary>Writes the plugin file with the text (each build a length of its own), in place or as a copy renamed over it.</summary>
