@@ -38,6 +38,10 @@
 #               QUICK: 20 x 200): long enough that a .NET server's JIT has compiled its hot paths
 #               (with 100 x 2,000, the tiered compiler still took a fifth of the host's CPU in L20)
 #               (default 1)
+#   WARMUP_SETTLE  seconds of quiet between the warm-up and the measured run (default 10; QUICK: 1):
+#               a .NET server's tiered compiler goes on compiling what the warm-up made hot after
+#               the warm-up ends; without the pause it took up to 0.7 s of CPU a second in the first
+#               seconds of the measured run of L200, on the same cores as the server and ssebench
 #   PORT_BASE   the servers listen on 127.0.0.1:PORT_BASE+1 .. +5 (default 18180)
 #   HOST_ROOT   the checkout whose Release host build (HOST_ROOT/host/bin/Release/net10.0) is
 #               measured as ssehost and ssehost-defaults, and where the host is built (default:
@@ -74,7 +78,7 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-COMMAND_LINE="$(for v in RUNS SERVERS SCENARIOS QUICK PUBLISH_CONCURRENCY A_CLIENTS A_EVENTS A_SIZE B_CLIENTS B_RATE B_EVENTS B_SIZE C_CLIENTS C_SECONDS C_WARMUP L_CLIENTS L_SIZE L20_EVENTS L200_EVENTS WARMUP WARMUP_CLIENTS WARMUP_EVENTS PORT_BASE HOST_ROOT SKIP_BUILD SYSCALLS PROFILE_IDLE; do
+COMMAND_LINE="$(for v in RUNS SERVERS SCENARIOS QUICK PUBLISH_CONCURRENCY A_CLIENTS A_EVENTS A_SIZE B_CLIENTS B_RATE B_EVENTS B_SIZE C_CLIENTS C_SECONDS C_WARMUP L_CLIENTS L_SIZE L20_EVENTS L200_EVENTS WARMUP WARMUP_CLIENTS WARMUP_EVENTS WARMUP_SETTLE PORT_BASE HOST_ROOT SKIP_BUILD SYSCALLS PROFILE_IDLE; do
   if [ -n "${!v+x}" ]; then printf '%s=%q ' "$v" "${!v}"; fi
 done)bench/run.sh"
 
@@ -97,7 +101,7 @@ if [ "$QUICK" = 1 ]; then
   B_CLIENTS=${B_CLIENTS:-50}; B_RATE=${B_RATE:-20}; B_EVENTS=${B_EVENTS:-40}; B_SIZE=${B_SIZE:-100}
   C_CLIENTS=${C_CLIENTS:-100}; C_SECONDS=${C_SECONDS:-3}; C_WARMUP=${C_WARMUP:-1}
   L_CLIENTS=${L_CLIENTS:-50}; L_SIZE=${L_SIZE:-100}; L20_EVENTS=${L20_EVENTS:-40}; L200_EVENTS=${L200_EVENTS:-400}
-  WARMUP_CLIENTS=${WARMUP_CLIENTS:-20}; WARMUP_EVENTS=${WARMUP_EVENTS:-200}
+  WARMUP_CLIENTS=${WARMUP_CLIENTS:-20}; WARMUP_EVENTS=${WARMUP_EVENTS:-200}; WARMUP_SETTLE=${WARMUP_SETTLE:-1}
   MAX_SECONDS=60
 else
   # A_EVENTS: at 95,000 to 325,000 deliveries/s on 2 cores, a run of A takes 9 to 32 s.
@@ -106,7 +110,7 @@ else
   C_CLIENTS=${C_CLIENTS:-19500}; C_SECONDS=${C_SECONDS:-30}; C_WARMUP=${C_WARMUP:-10}
   # L20 and L200: 30 s each at 20 and 200 events/s.
   L_CLIENTS=${L_CLIENTS:-1000}; L_SIZE=${L_SIZE:-100}; L20_EVENTS=${L20_EVENTS:-600}; L200_EVENTS=${L200_EVENTS:-6000}
-  WARMUP_CLIENTS=${WARMUP_CLIENTS:-1000}; WARMUP_EVENTS=${WARMUP_EVENTS:-3000}
+  WARMUP_CLIENTS=${WARMUP_CLIENTS:-1000}; WARMUP_EVENTS=${WARMUP_EVENTS:-3000}; WARMUP_SETTLE=${WARMUP_SETTLE:-10}
   MAX_SECONDS=240
 fi
 
@@ -117,6 +121,7 @@ for s in $SCENARIOS; do
   case $s in A | B | C | L20 | L200) ;; *) echo "run.sh: unknown scenario '$s' (A B C L20 L200)" >&2; exit 2 ;; esac
 done
 case $RUNS in '' | *[!0-9]* | 0) echo "run.sh: RUNS must be a positive whole number" >&2; exit 2 ;; esac
+case $WARMUP_SETTLE in '' | *[!0-9]*) echo "run.sh: WARMUP_SETTLE must be a whole number of seconds" >&2; exit 2 ;; esac
 
 export DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1
 
@@ -583,9 +588,12 @@ scenario_title() {
 
 log "results in $OUT"
 failures=0
-for server in $SERVERS; do
+# The servers take turns: run 1 of every scenario on every server, then run 2, and so on, so that
+# a drift of this shared machine's speed over the session falls on every server alike rather than
+# on whichever server's runs came last.
+for ((run = 1; run <= RUNS; run++)); do
   for scenario in $SCENARIOS; do
-    for ((run = 1; run <= RUNS; run++)); do
+    for server in $SERVERS; do
       tag="$server-$scenario-$run"
       PERF_MAP=0
       DOTNET_PROFILE_ENV=()
@@ -602,6 +610,7 @@ for server in $SERVERS; do
         if [ "$WARMUP" = 1 ]; then
           bench "$WORK/$tag.warmup.json" --subscribe "$SUB_URL" "${SUB_EXTRA[@]}" --publish "$PUB_URL" \
             --clients "$WARMUP_CLIENTS" --events "$WARMUP_EVENTS" --label "$tag-warmup" || true
+          sleep "$WARMUP_SETTLE"
         fi
       fi
       log "$tag: $(scenario_title "$scenario") (server PID $SERVER_PID, measured PID $MEASURED_PID)"
@@ -661,7 +670,7 @@ done
       baseline) echo "- baseline: tests/Baseline.Hub (Release), plain ASP.NET Core TypedResults.ServerSentEvents" ;;
     esac
   done
-  echo "Each run on a freshly started server, $RUNS run(s) each; warm-up before A, B, L20 and L200: $([ "$WARMUP" = 1 ] && echo "$WARMUP_CLIENTS clients x $WARMUP_EVENTS events, not recorded" || echo none)."
+  echo "Each run on a freshly started server, $RUNS run(s) each, the servers taking turns (run 1 of each, then run 2, ...); warm-up before A, B, L20 and L200: $([ "$WARMUP" = 1 ] && echo "$WARMUP_CLIENTS clients x $WARMUP_EVENTS events, not recorded, then $WARMUP_SETTLE s of quiet" || echo none)."
   echo
   echo "## Machine"
   echo
